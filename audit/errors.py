@@ -1,0 +1,80 @@
+"""The project's exception tree, and the exit code each one maps to.
+
+::
+
+    AuditError                    base; carries a one-line message for stderr
+     +-- UsageError               exit 3: bad command line
+     +-- ConfigError              exit 3: bad config file (names file, key, expectation)
+     +-- InputFileError           exit 3: bad snapshot / results.json / attestation file
+     +-- CollectionError          exit 4: the tenant could not be read
+          +-- AuthenticationError  401, 403, OAuth token endpoint refusing or down
+          +-- ApiError             an HTTP status that retries did not cure
+          +-- TransportError       network failure that retries did not cure
+          +-- BudgetExhausted      the request budget or the tenant quota would be exceeded
+
+Foreign exceptions (httpx, json, tomllib) are translated into these in one place each,
+with ``raise ... from exc``, so that the CLI prints one line and picks the exit code.
+"""
+
+from __future__ import annotations
+
+EXIT_READY = 0
+EXIT_NOT_READY = 1
+EXIT_CHECK_ERROR = 2
+EXIT_USAGE = 3
+EXIT_COLLECTION = 4
+
+
+class AuditError(Exception):
+    """Base of every error ws1-audit raises on purpose; ``str()`` is the one-line message."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(AuditError):
+    """The command line asks for something impossible."""
+
+
+class ConfigError(AuditError):
+    """A config file is malformed, has an unknown key, a wrong type or a missing value."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        self.file, self.key, self.problem = file, key, problem
+        where = f"{file}: {key}: " if key else f"{file}: "
+        super().__init__(f"{where}{problem}")
+
+
+class InputFileError(AuditError):
+    """A snapshot, results.json or evidence file cannot be used."""
+
+    def __init__(self, file: str, problem: str) -> None:
+        self.file, self.problem = file, problem
+        super().__init__(f"{file}: {problem}")
+
+
+class CollectionError(AuditError):
+    """The tenant could not be read."""
+
+    exit_code = EXIT_COLLECTION
+
+    def __init__(
+        self, message: str, *, endpoint: str | None = None, status: int | None = None
+    ) -> None:
+        self.endpoint, self.status = endpoint, status
+        super().__init__(message)
+
+
+class AuthenticationError(CollectionError):
+    """Credentials, API key or permission refused (401/403), or the token endpoint failed."""
+
+
+class ApiError(CollectionError):
+    """The API answered an error status that retries did not cure."""
+
+
+class TransportError(CollectionError):
+    """The network failed (connect, read, timeout) and retries did not cure it."""
+
+
+class BudgetExhausted(CollectionError):
+    """The next request would exceed the request budget or eat into the tenant's quota reserve."""
