@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import ConfigError
+from audit.redact import register_basic_pair, register_secret
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
@@ -349,6 +350,10 @@ def parse_config(
         if att.evidence and "://" not in att.evidence and not Path(att.evidence).is_absolute():
             attestations[i] = Attestation(**{**att.__dict__, "evidence": str(base / att.evidence)})
     secrets = _read_secrets(file, sections["tenant"], env) if need_secrets else Secrets()
+    for value in secrets.values():
+        register_secret(value)
+    if secrets.password and sections["tenant"].get("username"):
+        register_basic_pair(str(sections["tenant"]["username"]), secrets.password)
     return Config(
         **sections,
         attestations=attestations,

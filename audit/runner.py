@@ -1,0 +1,173 @@
+"""Run the registered checks against an inventory; apply waivers; decide readiness.
+
+Each check runs inside its own try/except: a check that raises becomes ``error`` with the
+exception in its evidence, and a plugin that failed to load appears as an ``error`` result,
+so one bad check never stops the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import traceback
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from audit.checkapi import Check, CheckContext, Evidence, Outcome
+from audit.config import Attestation, Waiver
+from audit.inventory import Inventory
+from audit.plugins import LoadProblem
+
+SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+SEVERITY_WEIGHT = {"info": 0, "low": 1, "medium": 3, "high": 5, "critical": 8}
+BLOCKING_STATUSES = {"fail", "error", "manual"}
+
+
+def _cell(value: Any) -> Any:
+    """A JSON scalar for an evidence cell (lists joined, NaN/None to None, others as text)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value  # NaN -> None
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(_cell(v)) for v in value)
+    return str(value)
+
+
+def _run_one(check: Check, ctx: CheckContext) -> Outcome:
+    try:
+        outcome = check.evaluate(ctx)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"evaluate returned {type(outcome).__name__}, not an Outcome")
+        return outcome
+    except Exception as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+        return Outcome(
+            "error",
+            f"The check could not decide: it raised {type(exc).__name__}: {exc}"[:500],
+            Evidence(["Exception", "Message", "Where"], [[type(exc).__name__, str(exc)[:1000], where]], "check code"),
+        )
+
+
+def _waiver_state(waiver: Waiver, rows: list[list[Any]], today: dt.date) -> dict[str, Any]:
+    expired = today > waiver.expires
+    covered = True
+    note = None
+    if waiver.rows:
+        wanted = {r.casefold() for r in waiver.rows}
+        firsts = [str(r[0]).casefold() for r in rows if r]
+        uncovered = [v for v in firsts if v not in wanted]
+        covered = not uncovered
+        if uncovered:
+            note = f"covers {len(firsts) - len(uncovered)} of {len(firsts)} evidence rows"
+    state = {
+        "justification": waiver.justification,
+        "owner": waiver.owner,
+        "expires": waiver.expires.isoformat(),
+        "expired": expired,
+        "active": (not expired) and covered,
+        "rows": list(waiver.rows),
+    }
+    if expired:
+        state["note"] = f"expired on {waiver.expires.isoformat()}; no longer counts"
+    elif note:
+        state["note"] = note + "; does not cover the finding"
+    return state
+
+
+def run_checks(
+    checks: Iterable[Check],
+    inventory: Inventory,
+    *,
+    requirements: dict[str, Any],
+    dropship: dict[str, Any],
+    attestations: Sequence[Attestation] = (),
+    waivers: Sequence[Waiver] = (),
+    problems: Sequence[LoadProblem] = (),
+    fail_on: str = "medium",
+    today: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """Evaluate every check; return results.json check entries in catalogue order."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    ctx = CheckContext(inventory, requirements, dropship, attestations, today)
+    out: list[dict[str, Any]] = []
+    for check in checks:
+        outcome = _run_one(check, ctx)
+        rows = [[_cell(c) for c in row] for row in outcome.evidence.rows]
+        entry = {
+            **check.meta.as_dict(),
+            "status": outcome.status,
+            "summary": outcome.summary,
+            "evidence": {**Evidence(list(outcome.evidence.columns), rows, outcome.evidence.source).as_dict()},
+            "attestation": outcome.attestation,
+            "waiver": None,
+            "change": None,
+        }
+        waiver = next((w for w in reversed(waivers) if w.check == check.id), None)
+        if waiver is not None:
+            entry["waiver"] = _waiver_state(waiver, rows, today)
+        out.append(entry)
+    for problem in problems:
+        out.append({
+            "id": problem.id if problem.id.replace("_", "").isalnum() and problem.id[:1].isalpha() else "plugin_error",
+            "title": f"Plugin {problem.plugin} loads and registers its checks",
+            "severity": "high",
+            "requirement": "Every configured check runs",
+            "rationale": "A check that cannot load cannot verify its requirement.",
+            "remediation": ["1. Fix or remove the plugin named in the evidence, then re-run."],
+            "references": [],
+            "status": "error",
+            "summary": problem.message[:500],
+            "evidence": Evidence(["Plugin", "Problem"], [[problem.plugin, problem.message]], "plugin loader").as_dict(),
+            "attestation": None,
+            "waiver": None,
+            "change": None,
+        })
+    for entry in out:
+        entry["blocking"] = is_blocking(entry, fail_on)
+    return out
+
+
+def is_blocking(entry: dict[str, Any], fail_on: str) -> bool:
+    """A check blocks readiness when its severity is at or above ``fail_on`` and its status is
+    fail, error or manual, unless an active waiver covers it."""
+    waiver = entry.get("waiver") or {}
+    return (
+        SEVERITY_RANK[entry["severity"]] >= SEVERITY_RANK[fail_on]
+        and entry["status"] in BLOCKING_STATUSES
+        and not waiver.get("active", False)
+    )
+
+
+def summarise(checks: list[dict[str, Any]], fail_on: str) -> dict[str, Any]:
+    """The summary block: readiness, score, counts, blocking and waived check ids."""
+    counts = {s: 0 for s in ("pass", "fail", "warn", "manual", "error", "skipped")}
+    earned = possible = 0.0
+    for entry in checks:
+        counts[entry["status"]] += 1
+        weight = SEVERITY_WEIGHT[entry["severity"]]
+        if entry["status"] == "skipped":
+            continue
+        possible += weight
+        active_waiver = (entry.get("waiver") or {}).get("active", False)
+        if entry["status"] == "pass" or active_waiver:
+            earned += weight
+        elif entry["status"] == "warn":
+            earned += weight / 2
+    blocking = [c["id"] for c in checks if is_blocking(c, fail_on)]
+    return {
+        "ready": not blocking,
+        "fail_on": fail_on,
+        "score": round(100 * earned / possible) if possible else 100,
+        "counts": counts,
+        "blocking": blocking,
+        "waived": [c["id"] for c in checks if (c.get("waiver") or {}).get("active")],
+    }
+
+
+def catalogue_version(checks: Iterable[Check]) -> str:
+    """A short hash of the check catalogue's metadata: changes whenever any check's prose does."""
+    data = json.dumps([c.meta.as_dict() for c in checks], sort_keys=True)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:12]
