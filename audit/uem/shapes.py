@@ -18,8 +18,16 @@ from typing import Any
 TOTAL_KEYS = ("Total", "TotalResults", "total", "total_count", "totalResults", "TotalCount")
 #: Envelope keys that are paging metadata, never the item list.
 _META_KEYS = {
-    "Page", "PageSize", "page", "page_size", "pagesize", "AdditionalInfo", "additional_info",
-    "Links", "links", *TOTAL_KEYS,
+    "Page",
+    "PageSize",
+    "page",
+    "page_size",
+    "pagesize",
+    "AdditionalInfo",
+    "additional_info",
+    "Links",
+    "links",
+    *TOTAL_KEYS,
 }
 
 

@@ -1,0 +1,436 @@
+"""The async UEM REST client: retries, adaptive concurrency, budget, paging, recording.
+
+Everything the collector reads goes through :class:`UEMClient`; it takes its
+``httpx.AsyncClient`` (or transport) from outside, so tests hand it an
+``httpx.MockTransport`` and integration tests the simulator over loopback.
+
+Errors (``audit.errors``), all raised from :meth:`UEMClient._send`, the one place where
+httpx exceptions and HTTP statuses become the project's exceptions::
+
+    401                    AuthenticationError  (OAuth: after one forced token refresh)
+    403                    AuthenticationError  (API key / tenant code, or permission)
+    429, 502, 503, 504     retried, then ApiError "GET /path answered 503 after 5 attempts"
+    other 4xx, 5xx, 3xx    ApiError at once (no retry)
+    network error/timeout  retried, then TransportError (TLS verification failures at once)
+    no budget left         BudgetExhausted, before anything is sent
+
+A 2xx whose body is not JSON is not raised: the response comes back with ``body=None``
+and ``json_error`` set (and ``client.json_errors`` counts it), so the collector records a
+gap and goes on.
+
+Retries use exponential backoff with full jitter (``random() * min(cap, base * 2**n)``),
+or the server's ``Retry-After`` (seconds or an HTTP date, capped at ``retry_after_cap_s``)
+when it sends one.
+
+Budget. ``request_budget`` caps the requests sent by this client (every attempt counts,
+retries included; OAuth token requests go to another server and are counted in
+``auth.token_fetches`` instead). The tenant quota is shared with the tenant's other
+integrations, so the client also reads ``x-ratelimit-remaining``: it remembers the first
+value it sees, ``R0``, and keeps a floor of ``max(ceil(quota_reserve * R0), 100)``. It
+does not send a request when the lowest remaining value seen, minus the requests still
+in flight, minus this one, would fall below that floor. So it never spends more than
+``(1 - quota_reserve) * R0`` of the quota, and never takes the tenant below 100.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random as _random
+import ssl
+import time
+import types
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+
+from audit import TOOL_NAME, __version__
+from audit.errors import ApiError, AuthenticationError, BudgetExhausted, TransportError
+from audit.uem.auth import Auth, AuthContext
+from audit.uem.limiter import AdaptiveLimiter
+from audit.uem.paging import PagedResult, read_pages
+from audit.uem.recorder import Recorder, safe_headers
+from audit.uem.shapes import served_version
+from audit.uem.wire import (
+    parse_body,
+    query_dict,
+    retry_after_seconds,
+    tls_context,
+    tls_failure,
+)
+
+__all__ = ["ApiResponse", "PagedResult", "UEMClient", "retry_after_seconds", "tls_context"]
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Answers that mean "slow down": they shrink the concurrency limit.
+CONGESTION_STATUSES = frozenset({429, 503, 504})
+#: The tenant quota is never taken below this many remaining requests.
+MIN_QUOTA_REMAINING = 100
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """One answer, as the collector sees it.
+
+    ``body`` is the parsed JSON; None for 204 or an empty body, and None when the body is
+    not JSON, in which case ``json_error`` says why and ``text`` holds the raw text.
+    ``headers`` holds only the safe allow-list (see ``recorder.SAFE_HEADERS``).
+    """
+
+    status: int
+    body: Any
+    headers: dict[str, str]
+    served_version: str | None
+    elapsed_ms: float
+    path: str
+    json_error: str | None = None
+    text: str | None = None
+    attempts: int = 1
+
+
+class UEMClient:
+    """Async GETs against one tenant's API (plus the public discovery service).
+
+    Use as ``async with UEMClient(base_url, auth, transport=...) as client:``. An
+    ``http`` client passed in is used as it is (``verify`` and ``timeout_s`` as its
+    default do not apply to it; ``timeout_s`` is still set on every request) and is not
+    closed by this client; one it creates is. ``verify`` is True, False, a CA bundle path
+    (``tenant.ca_bundle``) or an ``ssl.SSLContext``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: Auth,
+        *,
+        http: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        concurrency: int = 8,
+        timeout_s: float = 30,
+        retries: int = 4,
+        request_budget: int | None = None,
+        quota_reserve: float = 0.5,
+        verify: bool | str | ssl.SSLContext = True,
+        recorder: Recorder | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        random: Callable[[], float] = _random.random,
+        page_size: int = 500,
+        backoff_base_s: float = 0.5,
+        backoff_cap_s: float = 30.0,
+        retry_after_cap_s: float = 60.0,
+    ) -> None:
+        if http is not None and transport is not None:
+            raise ValueError("pass either http or transport, not both")
+        if not 0 <= quota_reserve < 1:
+            raise ValueError("quota_reserve must be at least 0 and below 1")
+        if retries < 0 or page_size < 1:
+            raise ValueError("retries must be >= 0 and page_size >= 1")
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(
+            transport=transport, verify=tls_context(verify), timeout=timeout_s
+        )
+        self.timeout_s = timeout_s
+        self.max_retries = retries
+        self.request_budget = request_budget
+        self.quota_reserve = quota_reserve
+        self.page_size = page_size
+        self.backoff_base_s, self.backoff_cap_s = backoff_base_s, backoff_cap_s
+        self.retry_after_cap_s = retry_after_cap_s
+        self._sleep, self._random = sleep, random
+        self.limiter = AdaptiveLimiter(concurrency)
+        self.recorder = recorder if recorder is not None else Recorder()
+        self.recorder.add_secrets(*auth.secret_values())
+        self._auth_ctx = AuthContext(self._http, self.recorder, timeout_s, sleep)
+        #: Request attempts sent (or about to be), retries included; token requests excluded.
+        self.requests_sent = 0
+        #: Attempts after the first, for any reason (backoff or a forced token refresh).
+        self.retries = 0
+        #: 2xx answers whose body was not valid JSON.
+        self.json_errors = 0
+        self.quota_first: int | None = None
+        self.quota_remaining: int | None = None
+        self.quota_floor: int | None = None
+        self._api_in_flight = 0
+        self._user_agent = f"{TOOL_NAME}/{__version__}"
+
+    async def __aenter__(self) -> UEMClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    @property
+    def budget_left(self) -> int | None:
+        """Requests that may still be sent (budget and quota reserve); None when unbounded."""
+        left: list[int] = []
+        if self.request_budget is not None:
+            left.append(max(0, self.request_budget - self.requests_sent))
+        if self.quota_remaining is not None and self.quota_floor is not None:
+            left.append(max(0, self.quota_remaining - self._api_in_flight - self.quota_floor))
+        return min(left) if left else None
+
+    async def get(
+        self, path: str, *, params: Mapping[str, Any] | None = None, version: int = 1, purpose: str
+    ) -> ApiResponse:
+        """GET ``path`` (e.g. ``/api/system/info``) with ``Accept: application/json;version=N``."""
+        url = self.base_url + (path if path.startswith("/") else "/" + path)
+        return await self._send(
+            url, params=params, version=version, purpose=purpose, external=False
+        )
+
+    async def get_external(self, url: str, *, purpose: str) -> ApiResponse:
+        """GET an absolute URL outside the tenant (the discovery service): no credentials.
+
+        Any 2xx or 4xx but 429 is returned, not raised: "not registered" is an answer,
+        and a 401/403 from that service says nothing about our credentials.
+        """
+        return await self._send(url, params=None, version=None, purpose=purpose, external=True)
+
+    async def get_all(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        version: int = 1,
+        purpose: str,
+        items: tuple[str, ...] = (),
+        paging: Literal["v1", "snake"] = "v1",
+    ) -> PagedResult:
+        """Every row of a paged list: 0-based ``page`` plus ``pagesize`` (v1) or ``page_size``.
+
+        ``items`` names the item key(s) to prefer (e.g. ``("Devices",)``). Page 0 first;
+        when it has a total, the remaining pages concurrently. The stop rules and when
+        the result is marked incomplete are those of :func:`audit.uem.paging.read_pages`.
+        Errors of any page request propagate.
+        """
+        size_key = "pagesize" if paging == "v1" else "page_size"
+        base = {
+            k: v for k, v in (params or {}).items() if k not in ("page", "pagesize", "page_size")
+        }
+
+        async def fetch(page: int) -> ApiResponse:
+            query = {**base, "page": page, size_key: self.page_size}
+            return await self.get(path, params=query, version=version, purpose=purpose)
+
+        return await read_pages(fetch, items=items, max_workers=self.limiter.max_limit)
+
+    def _check_budget(self, label: str, external: bool) -> None:
+        if self.request_budget is not None and self.requests_sent >= self.request_budget:
+            raise BudgetExhausted(
+                f"request budget of {self.request_budget} requests used up; "
+                f"GET {label} was not sent",
+                endpoint=label,
+            )
+        if external or self.quota_remaining is None or self.quota_floor is None:
+            return
+        if self.quota_remaining - self._api_in_flight - 1 < self.quota_floor:
+            raise BudgetExhausted(
+                f"tenant API quota reserve reached (x-ratelimit-remaining {self.quota_remaining}, "
+                f"keeping {self.quota_floor} for other integrations); GET {label} was not sent",
+                endpoint=label,
+            )
+
+    def _note_quota(self, headers: httpx.Headers) -> None:
+        raw = headers.get("x-ratelimit-remaining", "").strip()
+        if not raw.isdigit():
+            return
+        remaining = int(raw)
+        if self.quota_first is None:
+            self.quota_first = remaining
+            reserve = math.ceil(self.quota_reserve * remaining)
+            self.quota_floor = max(reserve, MIN_QUOTA_REMAINING)
+        if self.quota_remaining is None or remaining < self.quota_remaining:
+            self.quota_remaining = remaining
+
+    def _backoff(self, retry_index: int, resp: httpx.Response | None) -> float:
+        if resp is not None:
+            hinted = retry_after_seconds(
+                resp.headers.get("retry-after"), cap=self.retry_after_cap_s
+            )
+            if hinted is not None:
+                return hinted
+        ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2**retry_index)
+        return float(self._random()) * ceiling
+
+    async def _attempt(
+        self, request: httpx.Request, external: bool
+    ) -> tuple[httpx.Response | None, Exception | None, float]:
+        """Send once within a limiter slot; ``(response, httpx failure, elapsed ms)``."""
+        self.requests_sent += 1
+        if not external:
+            self._api_in_flight += 1
+        resp: httpx.Response | None = None
+        failure: Exception | None = None
+        try:
+            async with self.limiter.slot() as held:
+                t0 = time.perf_counter()
+                try:
+                    resp = await self._http.send(request, follow_redirects=external)
+                except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                    failure = exc
+                elapsed = (time.perf_counter() - t0) * 1000
+                # Only the tenant's answers steer the limiter, not the discovery service's.
+                if not external:
+                    if isinstance(failure, httpx.TimeoutException) or (
+                        resp is not None and resp.status_code in CONGESTION_STATUSES
+                    ):
+                        self.limiter.on_congestion(held)
+                    elif resp is not None:
+                        self.limiter.on_success()
+        finally:
+            if not external:
+                self._api_in_flight -= 1
+        return resp, failure, elapsed
+
+    async def _send(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        version: int | None,
+        purpose: str,
+        external: bool,
+    ) -> ApiResponse:
+        """One logical GET: attempts, retries, recording, and every error translation."""
+        accept = "application/json" if version is None else f"application/json;version={version}"
+        attempt = backoffs = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            try:
+                request = self._http.build_request(
+                    "GET",
+                    url,
+                    params=params,
+                    headers={"Accept": accept, "User-Agent": self._user_agent},
+                    timeout=self.timeout_s,
+                )
+            except httpx.InvalidURL as exc:
+                where = self.recorder.redact(url.split("?")[0])
+                raise TransportError(f"GET {where}: invalid URL ({exc})") from exc
+            u = request.url
+            label = u.path if not external else f"{u.scheme}://{u.host}{u.path}"
+            # Checked before the credentials (no token is fetched for a refused request) and
+            # again after them, right before _attempt counts the request with no await in
+            # between, so concurrent requests cannot overrun the budget.
+            self._check_budget(label, external)
+            creds = {} if external else await self.auth.headers(self._auth_ctx)
+            request.headers.update(creds)
+            self._check_budget(label, external)
+            resp, failure, elapsed = await self._attempt(request, external)
+
+            common: dict[str, Any] = {
+                "purpose": purpose,
+                "method": "GET",
+                "path": label,
+                "query": query_dict(u.params),
+                "elapsed_ms": elapsed,
+                "attempt": attempt,
+                "version": version,
+            }
+            if failure is not None:
+                detail = self.recorder.redact(" ".join(str(failure).split()))[:300]
+                if not detail and isinstance(failure, httpx.TimeoutException):
+                    detail = f"no answer within {self.timeout_s:g} s"
+                error = f"{type(failure).__name__}: {detail or 'no detail'}"
+                self.recorder.record(**common, error=error)
+                tls = tls_failure(failure)
+                fatal = tls or isinstance(
+                    failure, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.TooManyRedirects
+                )
+                if fatal or backoffs >= self.max_retries:
+                    hint = " (TLS verification failed: set tenant.ca_bundle for a private CA)"
+                    raise TransportError(
+                        f"GET {label} failed after {_attempts(attempt)}: {error}"
+                        + (hint if tls else ""),
+                        endpoint=label,
+                    ) from failure
+                await self._sleep(self._backoff(backoffs, None))
+                backoffs += 1
+                self.retries += 1
+                continue
+
+            assert resp is not None
+            status = resp.status_code
+            if not external:
+                self._note_quota(resp.headers)
+            body, text, json_error = parse_body(resp)
+            kept = safe_headers(resp.headers)
+            served = served_version(kept)
+            self.recorder.record(
+                **common,
+                status=status,
+                served_version=served,
+                headers=kept,
+                body=body if json_error is None else text,
+                raw=resp.content if json_error is None else None,
+                json_error=json_error,
+                error=None if status < 400 else f"HTTP {status}",
+            )
+            ok = 200 <= status < 300
+            if ok or (external and 400 <= status < 500 and status != 429):
+                self.json_errors += int(ok and json_error is not None)
+                return ApiResponse(
+                    status, body, kept, served, round(elapsed, 1), label, json_error, text, attempt
+                )
+            reason = self._reason(body, text)
+            if status == 401 and not external:
+                if not refreshed and await self.auth.refresh(self._auth_ctx, creds):
+                    refreshed = True
+                    self.retries += 1
+                    continue
+                raise AuthenticationError(
+                    f"GET {label} answered 401: the credentials were refused"
+                    + (" even with a fresh OAuth token" if refreshed else "")
+                    + f" (check the username and password, or the OAuth client){reason}",
+                    endpoint=label,
+                    status=status,
+                )
+            if status == 403 and not external:
+                raise AuthenticationError(
+                    f"GET {label} answered 403: the API key (tenant code) was refused, "
+                    f"or the account lacks permission for this endpoint{reason}",
+                    endpoint=label,
+                    status=status,
+                )
+            if status in RETRY_STATUSES and backoffs < self.max_retries:
+                await self._sleep(self._backoff(backoffs, resp))
+                backoffs += 1
+                self.retries += 1
+                continue
+            after = f" after {_attempts(attempt)}" if status in RETRY_STATUSES else ""
+            raise ApiError(
+                f"GET {label} answered {status}{after}{reason}", endpoint=label, status=status
+            )
+
+    def _reason(self, body: Any, text: str | None) -> str:
+        """``": <server message> (errorCode N)"`` from a UEM error body, redacted, one line."""
+        message = ""
+        if isinstance(body, dict):
+            raw = body.get("message") or body.get("Message") or body.get("error") or ""
+            message = str(raw)
+            code = body.get("errorCode") or body.get("ErrorCode")
+            if code is not None:
+                message = f"{message} (errorCode {code})".strip()
+        elif text and not text.lstrip().startswith("<"):
+            message = text
+        message = self.recorder.redact(" ".join(message.split()))[:200]
+        return f": {message}" if message else ""
+
+
+def _attempts(n: int) -> str:
+    return f"{n} attempt" + ("" if n == 1 else "s")

@@ -1,0 +1,257 @@
+"""The record of every request attempt, redacted, for the snapshot.
+
+Each attempt the client makes (including retries, failures and the OAuth token request)
+becomes one :class:`RequestRecord`. What a record may hold is decided here, once:
+
+- request headers are never recorded (they carry the credentials);
+- response headers only from :data:`SAFE_HEADERS`;
+- every secret value the recorder knows (password, API key / tenant code, client secret,
+  access tokens, added as they are obtained) is replaced by ``[REDACTED]`` wherever it
+  appears in a recorded string: path, query, body (parsed JSON or text), error; so is any
+  query value whose name marks it as a credential (:data:`SECRET_PARAMS`);
+- token requests are recorded with status and timing only, never their body.
+
+Redaction runs when a record is made and again on :meth:`Recorder.to_list`, so a secret
+learnt later (a refreshed token) is also scrubbed from earlier records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+REDACTED = "[REDACTED]"
+#: Response headers worth keeping: versions, quota, correlation, type, retry hints.
+SAFE_HEADERS = (
+    "x-api-version",
+    "api-supported-versions",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-correlation-id",
+    "content-type",
+    "retry-after",
+)
+#: Query parameters whose values are credentials whatever they contain.
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "api_key",
+        "apikey",
+        "aw-tenant-code",
+        "client_secret",
+        "password",
+        "tenant_code",
+        "token",
+    }
+)
+#: Secrets at least this long are replaced wherever they occur inside a string.
+MIN_SUBSTRING = 4
+#: Longest text body kept for a non-JSON answer (an HTML error page, say).
+MAX_TEXT_CHARS = 4000
+
+
+def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The allow-listed response headers, names in lower case."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        low = name.lower()
+        if low in SAFE_HEADERS:
+            out[low] = value
+    return out
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request attempt as the snapshot keeps it (already redacted)."""
+
+    seq: int
+    purpose: str
+    method: str
+    path: str
+    query: dict[str, Any]
+    status: int | None
+    served_version: str | None
+    elapsed_ms: float
+    body: Any
+    attempt: int
+    error: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    #: The API version asked for in ``Accept`` (None for external and token requests).
+    version: int | None = None
+    #: Why the body is text rather than JSON, when the answer was not valid JSON.
+    json_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as a JSON-able dict (already redacted when it was made)."""
+        return asdict(self)
+
+
+class Recorder:
+    """Collects :class:`RequestRecord` items and scrubs secrets from them."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self.records: list[RequestRecord] = []
+        self._secrets: set[str] = set()
+        self._patterns: list[str] = []
+        self._raw_needles: list[bytes] = []
+        #: Bumped when a secret is learnt; records made earlier are re-scrubbed on export.
+        self._generation = 0
+        self._made_at: list[int] = []
+        self.add_secrets(*secrets)
+
+    def add_secrets(self, *values: str | None) -> None:
+        """Learn more secret values (empty values are ignored).
+
+        A secret shorter than :data:`MIN_SUBSTRING` characters is only replaced where a
+        whole value equals it: replacing a two-letter password inside every string would
+        destroy the record without protecting anything.
+        """
+        added = False
+        for value in values:
+            if value and value not in self._secrets:
+                self._secrets.add(value)
+                added = True
+        if added:
+            forms: set[str] = set()
+            for secret in self._secrets:
+                # The raw value and the forms it takes inside URLs and JSON text.
+                forms.update({secret, quote(secret, safe=""), quote_plus(secret)})
+                forms.add(json.dumps(secret)[1:-1])
+            self._patterns = sorted(
+                (f for f in forms if len(f) >= MIN_SUBSTRING), key=len, reverse=True
+            )
+            # The same, as bytes to look for in raw JSON text (short ones as whole values).
+            self._raw_needles = [p.encode() for p in self._patterns] + [
+                json.dumps(v, ensure_ascii=False).encode()
+                for v in self._secrets
+                if len(v) < MIN_SUBSTRING
+            ]
+            self._generation += 1
+
+    def redact(self, value: Any) -> Any:
+        """``value`` with every known secret replaced, recursing into lists and dicts.
+
+        A list or dict with no secret in it is returned as it is (not copied): bodies
+        are shared with the client's responses and must be treated as read-only.
+        """
+        if isinstance(value, list | tuple | dict):
+            if not self._patterns and not self._secrets:
+                return value
+            # One fast scan of the serialised value decides whether a walk is needed.
+            text = json.dumps(value, ensure_ascii=False, default=str)
+            if not any(p in text for p in self._patterns) and not self._has_whole(value):
+                return value
+            return self._walk(value)
+        return self._walk(value)
+
+    def raw_is_clean(self, raw: bytes) -> bool:
+        """Whether the JSON text ``raw`` certainly holds no secret, nor does its parsed form.
+
+        ``\\u`` escapes could spell a secret the byte scan cannot see: then it is not clean.
+        """
+        return b"\\u" not in raw and not any(needle in raw for needle in self._raw_needles)
+
+    def _has_whole(self, value: Any) -> bool:
+        short = [s for s in self._secrets if len(s) < MIN_SUBSTRING]
+        if not short:
+            return False
+        if isinstance(value, str):
+            return value in short
+        if isinstance(value, list | tuple):
+            return any(self._has_whole(v) for v in value)
+        if isinstance(value, dict):
+            return any(self._has_whole(k) or self._has_whole(v) for k, v in value.items())
+        return False
+
+    def _walk(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if value in self._secrets:
+                return REDACTED
+            for pattern in self._patterns:
+                if pattern in value:
+                    value = value.replace(pattern, REDACTED)
+            return value
+        if isinstance(value, list | tuple):
+            return [self._walk(item) for item in value]
+        if isinstance(value, dict):
+            return {self._walk(str(k)): self._walk(v) for k, v in value.items()}
+        return value
+
+    def redact_query(self, query: Mapping[str, Any]) -> dict[str, Any]:
+        """Query parameters with credential-named values removed and secrets replaced."""
+        out: dict[str, Any] = {}
+        for key, value in query.items():
+            out[self.redact(key)] = REDACTED if key.lower() in SECRET_PARAMS else self.redact(value)
+        return out
+
+    def record(
+        self,
+        *,
+        purpose: str,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | None = None,
+        status: int | None = None,
+        served_version: str | None = None,
+        elapsed_ms: float = 0.0,
+        body: Any = None,
+        attempt: int = 1,
+        error: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        version: int | None = None,
+        json_error: str | None = None,
+        raw: bytes | None = None,
+    ) -> RequestRecord:
+        """Append one attempt, redacted, and return the record.
+
+        ``raw`` is the body's JSON text as received, when ``body`` was parsed from it: a
+        scan of it spares walking a large body that holds no secret.
+        """
+        if isinstance(body, str) and len(body) > MAX_TEXT_CHARS:
+            body = body[:MAX_TEXT_CHARS] + f"... [{len(body) - MAX_TEXT_CHARS} more characters]"
+        if raw is not None and isinstance(body, dict | list) and self.raw_is_clean(raw):
+            clean_body = body
+        else:
+            clean_body = self.redact(body)
+        rec = RequestRecord(
+            seq=len(self.records) + 1,
+            purpose=purpose,
+            method=method,
+            path=self.redact(path),
+            query=self.redact_query(query or {}),
+            status=status,
+            served_version=served_version,
+            elapsed_ms=round(elapsed_ms, 1),
+            body=clean_body,
+            attempt=attempt,
+            error=self.redact(error) if error else None,
+            headers={k: self.redact(v) for k, v in safe_headers(headers or {}).items()},
+            version=version,
+            json_error=self.redact(json_error) if json_error else None,
+        )
+        self.records.append(rec)
+        self._made_at.append(self._generation)
+        return rec
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """Every record as a JSON-able dict, redacted again with every secret known now."""
+        out = []
+        for i, rec in enumerate(self.records):
+            made_at = self._made_at[i] if i < len(self._made_at) else -1
+            if made_at == self._generation:
+                out.append(asdict(rec))
+                continue
+            clean = replace(
+                rec,
+                path=self.redact(rec.path),
+                query=self.redact_query(rec.query),
+                body=self.redact(rec.body),
+                error=self.redact(rec.error) if rec.error else None,
+                json_error=self.redact(rec.json_error) if rec.json_error else None,
+            )
+            out.append(asdict(clean))
+        return out
