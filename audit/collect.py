@@ -58,8 +58,12 @@ class _State:
     cache_hits: int = 0
     cached_records: list[dict[str, Any]] = field(default_factory=list)
 
-    def gap(self, purpose: str, endpoint: str, reason: str, status: int | None = None) -> None:
-        self.gaps.append({"purpose": purpose, "endpoint": endpoint, "reason": reason, "status": status})
+    def gap(
+        self, purpose: str, endpoint: str, reason: str, status: int | None = None, kind: str = "api"
+    ) -> None:
+        self.gaps.append(
+            {"purpose": purpose, "endpoint": endpoint, "reason": reason, "status": status, "kind": kind}
+        )
 
 
 class Collector:
@@ -89,7 +93,7 @@ class Collector:
         except AuthenticationError:
             raise
         except BudgetExhausted as exc:
-            self.state.gap(purpose, endpoint, f"not read: {exc}")
+            self.state.gap(purpose, endpoint, f"not read: {exc}", kind="budget")
         except CollectionError as exc:
             self.state.gap(purpose, endpoint, str(exc), exc.status)
         return None
@@ -106,7 +110,8 @@ class Collector:
         if result is None:
             return None
         if not result.complete:
-            self.state.gap(purpose, f"GET {path}", f"list read incompletely ({len(result.items)} rows)")
+            note = getattr(result, "note", None) or "read incompletely"
+            self.state.gap(purpose, f"GET {path}", f"list {note} ({len(result.items)} rows read)", kind="shape")
         return list(result.items)
 
     async def _get(self, purpose: str, path: str, version: int = 1) -> Any:
@@ -114,7 +119,9 @@ class Collector:
         if response is None:
             return None
         if getattr(response, "json_error", None):
-            self.state.gap(purpose, f"GET {path}", f"malformed JSON: {response.json_error}", response.status)
+            self.state.gap(
+                purpose, f"GET {path}", f"malformed JSON: {response.json_error}", response.status, kind="shape"
+            )
             return None
         return response.body
 
@@ -157,8 +164,7 @@ class Collector:
             return None
         row = pick_exact_og(rows, group_id)
         if row is None:
-            self.state.gap("og_search", "GET /api/system/groups/search", f"no organization group with GroupId {group_id!r}")
-            return None
+            return None  # a finding (dropship_customer_og fails), not a gap in the data
         og_id = shapes.row_id(row)
         if og_id is None:
             self.state.gap("og_search", "GET /api/system/groups/search", "organization group row without an id")

@@ -33,7 +33,7 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "apps": (
         "id", "uuid", "name", "version", "app_type", "platform", "status", "og_id",
-        "has_install_options", "detail_read",
+        "has_install_options", "detail_read", "smart_group_ids",
     ),
     "app_assignments": (
         "app_id", "app_name", "app_version", "smart_group_id", "smart_group_name",
@@ -86,13 +86,19 @@ def _frame(name: str) -> Any:
 class Gap:
     """Data the collector could not read, and why (checks that need it become ``error``)."""
 
-    purpose: str  # e.g. "apps", "device_apps", "discovery"
+    purpose: str  # e.g. "apps", "device_apps:17", "discovery"
     endpoint: str
     reason: str
     status: int | None = None
+    #: "api" (an error answer or network failure), "budget" (not requested: the request
+    #: budget or the tenant's quota reserve ran out), "shape" (an answer of unexpected shape).
+    kind: str = "api"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"purpose": self.purpose, "endpoint": self.endpoint, "reason": self.reason, "status": self.status}
+        return {
+            "purpose": self.purpose, "endpoint": self.endpoint, "reason": self.reason,
+            "status": self.status, "kind": self.kind,
+        }
 
 
 @dataclass
@@ -134,8 +140,14 @@ class Inventory:
     registrations: pd.DataFrame = _frame("registrations")
 
     def gaps_for(self, *purposes: str) -> list[Gap]:
-        """Gaps whose purpose is one of ``purposes`` (a check that needs them cannot decide)."""
-        return [g for g in self.gaps if g.purpose in purposes]
+        """Gaps whose purpose is one of ``purposes``, or a per-item purpose under one of them
+        (``"device_apps"`` matches ``"device_apps:17"``): a check needing them cannot decide."""
+        return [g for g in self.gaps if g.purpose in purposes or g.purpose.split(":", 1)[0] in purposes]
+
+    @property
+    def budget_cut(self) -> bool:
+        """True when the request budget or the tenant's quota reserve stopped collection."""
+        return any(g.kind == "budget" for g in self.gaps)
 
     def dropship_smart_groups(self) -> pd.DataFrame:
         """The Drop Ship smart groups (rows of ``smart_groups`` with ``is_dropship``)."""

@@ -101,19 +101,23 @@ def build_inventory(snapshot: Snapshot) -> Inventory:
         tenant_name=str(snapshot.tenant.get("name", "")),
         api_host=str(snapshot.tenant.get("api_host", "")),
         dropship_config=dict(ds),
-        gaps=[Gap(**{k: g.get(k) for k in ("purpose", "endpoint", "reason", "status")}) for g in snapshot.gaps],
+        gaps=[
+            Gap(str(g.get("purpose")), str(g.get("endpoint")), str(g.get("reason")), g.get("status"),
+                str(g.get("kind") or "api"))
+            for g in snapshot.gaps if isinstance(g, dict)
+        ],
         served_versions=recs.versions,
     )
 
     def shape_gap(purpose: str, endpoint: str) -> None:
-        inv.gaps.append(Gap(purpose, endpoint, "unexpected response shape: no list of items found"))
+        inv.gaps.append(Gap(purpose, endpoint, "unexpected response shape: no list of items found", kind="shape"))
 
     info = recs.body("system_info")
     if isinstance(info, dict):
         version = shapes.get(info, "ProductVersion", "productVersion", "Version")
         inv.uem_version = None if version is None else str(version)
     elif recs.has("system_info"):
-        inv.gaps.append(Gap("system_info", "GET /api/system/info", "unexpected response shape"))
+        inv.gaps.append(Gap("system_info", "GET /api/system/info", "unexpected response shape", kind="shape"))
 
     scope = _org_groups(inv, recs, str(ds.get("organization_group") or ""), shape_gap)
     tag_rows, ok = recs.items("tags", ("Tags",))
@@ -248,6 +252,7 @@ def _apps(
             "og_id": shapes.id_of(shapes.get(row, "LocationGroupId", "OrganizationGroupId")),
             "has_install_options": bool(how) if detail is not None else None,
             "detail_read": detail is not None,
+            "smart_group_ids": sorted(ref_ids_and_names(shapes.get(row, "SmartGroups", "AssignedSmartGroups", "smart_groups"))[0]),
         })
         if detail is not None:
             for a in shapes.as_list(shapes.get(detail, "Assignments", "assignments")):

@@ -17,3 +17,28 @@ def secret_env() -> dict[str, str]:
         "WS1_TENANT_CODE": "tc-K3y-77aa1",
         "WS1_CLIENT_SECRET": "cs-Hush-91b0",
     }
+
+
+# -- simulator-backed fixtures -------------------------------------------------------------
+
+import copy  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+@pytest.fixture
+def simulator() -> Iterator[Callable[..., Any]]:
+    """Start simulators (``simulator(tenant, **knobs)``); all are stopped after the test."""
+    from audit.simulator import SimulatorServer
+
+    servers: list[Any] = []
+
+    def start(tenant: dict[str, Any], **knobs: Any) -> Any:
+        server = SimulatorServer(copy.deepcopy(tenant), **knobs)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,374 @@
+"""Helpers shared by the built-in checks (not a check: the registry skips ``_`` modules).
+
+Conventions every built-in check follows:
+
+- **Gaps.** When data a check needs could not be collected (``inventory.gaps_for``), the
+  check returns ``error`` with the endpoint, HTTP status and reason of each gap
+  (:func:`gap_outcome`). A violation already visible in the data that *was* read is still
+  reported as ``fail`` (a finding must never hide behind an incomplete read); the summary
+  then says the read was incomplete.
+- **Shapes.** Cells are read through :func:`as_list`, :func:`flag`, :func:`key` and
+  :func:`text`, which accept the plausible forms (None, NaN, lists, numpy arrays, ids as
+  int or str) and raise :class:`ShapeError` on anything else; :func:`guarded` turns a
+  ShapeError (or a KeyError/TypeError/ValueError/AttributeError met on the data) into an
+  ``error`` outcome that says what was unexpected, so a check never crashes the run.
+- **Evidence.** Every table names its ``source`` (an endpoint of ``FRAME_SOURCES``, the
+  discovery service, the config, or "attestation"); cells are JSON scalars (text via
+  :func:`text`, booleans, integers, None).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from audit.checkapi import (
+    CheckContext,
+    CheckMeta,
+    Evidence,
+    Outcome,
+    attestation_evidence,
+    attestation_record,
+    decide_by_attestation,
+)
+from audit.inventory import FRAME_COLUMNS, Gap, Inventory
+
+# -- endpoints that are not frames ---------------------------------------------------------
+
+SYSTEM_INFO = "GET /api/system/info"
+OG_SEARCH = "GET /api/system/groups/search"
+DISCOVERY = (
+    "GET {autodiscovery_url}/autodiscovery/awcredentials.aws/v2/domainlookup/domain/{domain}"
+)
+
+# -- vendor documentation (docs.vmware.com pages now redirect to docs.omnissa.com) ----------
+
+REF_DSP_ONLINE = "https://docs.vmware.com/en/VMware-Workspace-ONE-UEM/2302/Provisioning_WorkspaceONE/GUID-D3DE5A3A-642B-48C4-8230-15D8CF83DCE6.html"
+REF_SOFTWARE_DISTRIBUTION = "https://docs.vmware.com/en/VMware-Workspace-ONE-UEM/2212/Software_Distribution/GUID-AWT-WIN32-UPLOAD.html"
+REF_WIN32_INSTALL_BEHAVIOR = "https://docs.vmware.com/en/VMware-Workspace-ONE-UEM/2212/Software_Distribution/GUID-AWT-WIN32-APPLICATIONINSTALLATIONBEHAVIOR.html"
+REF_AUTODISCOVERY = "https://docs.vmware.com/en/VMware-Workspace-ONE-UEM/services/Android_Platform/GUID-AndroidEnrollmentAUTODISCOVERYENROLLMENT.html"
+REF_ENROLLMENT_SETTINGS = "https://docs.vmware.com/en/VMware-Workspace-ONE-UEM/services/System_Settings_On_Prem/GUID-AWT-DEVICESUSERS-GENERAL-ENROLL.html"
+REF_ACCOUNTS_CSP = "https://learn.microsoft.com/en-us/windows/client-management/mdm/accounts-csp"
+REF_SAAS_HOSTS = "https://learn.microsoft.com/en-us/entra/identity/saas-apps/airwatch-tutorial"
+
+# -- console paths, verbatim from the vendor's requirements ---------------------------------
+
+PATH_STAGING = (
+    "Groups & Settings > All Settings > Devices & Users > Windows > Windows Desktop > Staging & "
+    "Provisioning"
+)
+PATH_HUB_APP = (
+    "Groups & Settings > All Settings > Devices & Users > Windows > Windows Desktop > "
+    "Intelligent Hub Application"
+)
+PATH_AUTO_ENROLLMENT = (
+    "Groups & Settings > All Settings > Device & Users > Windows > Windows Desktop > Auto "
+    "Enrollment"
+)
+PATH_AUTHENTICATION = (
+    "Groups & Settings > All Settings > Devices & Users > General > Enrollment > Authentication"
+)
+PATH_TAGS = "Groups & Settings > All Settings > Devices & Users > Advanced > Tags"
+PATH_SMART_GROUPS = "Groups & Settings > Groups > Assignment Groups"
+PATH_ENROLLMENT_STATUS = "Devices > Lifecycle > Enrollment Status"
+PATH_INTERNAL_APPS = "Resources > Apps > Native > Internal"
+
+
+def steps(*texts: str) -> tuple[str, ...]:
+    """Remediation steps numbered "1. ...", "2. ..." in order."""
+    return tuple(f"{i}. {t}" for i, t in enumerate(texts, start=1))
+
+
+# -- reading cells defensively --------------------------------------------------------------
+
+
+class ShapeError(ValueError):
+    """The inventory holds a value of a shape the check cannot read."""
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN, pd.NA or NaT (containers are never "missing")."""
+    if value is None:
+        return True
+    if isinstance(value, (list, tuple, dict, set, str)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def as_list(value: Any, what: str = "value") -> list[Any]:
+    """A list-valued cell as a list: missing is empty, a lone scalar is one item."""
+    if is_missing(value):
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        out = value.tolist()
+        return out if isinstance(out, list) else [out]
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return [value]
+    raise ShapeError(f"{what}: expected a list, got {type(value).__name__} {value!r:.80}")
+
+
+def flag(value: Any, what: str = "value") -> bool | None:
+    """A boolean cell: True/False, or None when missing; text "true"/"false" is accepted."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+        if isinstance(value, bool):
+            return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.strip().lower() in ("true", "yes", "1")
+    raise ShapeError(f"{what}: expected true or false, got {type(value).__name__} {value!r:.80}")
+
+
+def key(value: Any) -> str | None:
+    """An id as comparable text ("12" for 12, 12.0 and " 12 "); None when missing."""
+    if is_missing(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip() or None
+    raise ShapeError(f"expected an id, got {type(value).__name__} {value!r:.80}")
+
+
+def text(value: Any) -> str:
+    """A cell as display text ("" when missing; lists joined with ", ")."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, (list, tuple, set)) or (
+        hasattr(value, "tolist") and not isinstance(value, str)
+    ):
+        return ", ".join(text(v) for v in as_list(value))
+    return str(value)
+
+
+def fold(value: Any) -> str:
+    """Display text folded for case-insensitive comparison."""
+    return text(value).strip().casefold()
+
+
+def frame(inv: Inventory, name: str) -> pd.DataFrame:
+    """An inventory frame, checked to be a DataFrame carrying the contract's columns."""
+    df = getattr(inv, name, None)
+    if not isinstance(df, pd.DataFrame):
+        raise ShapeError(f"inventory.{name} is {type(df).__name__}, not a table")
+    missing = [c for c in FRAME_COLUMNS[name] if c not in df.columns]
+    if missing:
+        raise ShapeError(f"inventory.{name} lacks column(s) {', '.join(missing)}")
+    return df
+
+
+def records(inv: Inventory, name: str) -> list[dict[str, Any]]:
+    """The rows of an inventory frame as dicts."""
+    return [{str(k): v for k, v in row.items()} for row in frame(inv, name).to_dict("records")]
+
+
+# -- configuration --------------------------------------------------------------------------
+
+
+def dropship(ctx: CheckContext) -> dict[str, Any]:
+    """The [dropship] settings: the run's config, else those copied into the snapshot."""
+    if ctx.dropship:
+        return dict(ctx.dropship)
+    stored = getattr(ctx.inventory, "dropship_config", None)
+    return dict(stored) if isinstance(stored, Mapping) else {}
+
+
+def configured_tags(ctx: CheckContext) -> list[str]:
+    """The tags given to the manufacturer, as configured (blank entries dropped)."""
+    tags = as_list(dropship(ctx).get("tags"), "dropship.tags")
+    return [str(t).strip() for t in tags if not is_missing(t) and str(t).strip()]
+
+
+# -- gaps, errors -----------------------------------------------------------------------------
+
+
+def gaps(inv: Inventory, *purposes: str) -> list[Gap]:
+    """Gaps whose purpose is one of ``purposes`` or a per-item form of it ("app_detail:12")."""
+    found = getattr(inv, "gaps", None)
+    if not isinstance(found, list):
+        raise ShapeError(f"inventory.gaps is {type(found).__name__}, not a list")
+    return [
+        g
+        for g in found
+        if any(g.purpose == p or str(g.purpose).startswith(p + ":") for p in purposes)
+    ]
+
+
+def gap_evidence(found: Iterable[Gap]) -> Evidence:
+    """The table of gaps: what could not be read, where, and why."""
+    found = list(found)
+    return Evidence(
+        columns=["Purpose", "Endpoint", "HTTP status", "Reason"],
+        rows=[[g.purpose, g.endpoint, g.status, g.reason] for g in found],
+        source=", ".join(dict.fromkeys(g.endpoint for g in found)),
+    )
+
+
+def gap_outcome(inv: Inventory, *purposes: str, what: str) -> Outcome | None:
+    """``error`` naming the gaps among ``purposes``, or None when all was read."""
+    found = gaps(inv, *purposes)
+    if not found:
+        return None
+    first = found[0]
+    status = f" (HTTP {first.status})" if first.status else ""
+    more = f" and {len(found) - 1} more request(s)" if len(found) > 1 else ""
+    return Outcome(
+        "error",
+        f"Could not read {what}: {first.endpoint}{status} failed: {first.reason}{more}.",
+        gap_evidence(found),
+    )
+
+
+def error(summary: str, problem: str, detail: str, source: str) -> Outcome:
+    """An ``error`` outcome for data the check cannot read."""
+    return Outcome("error", summary, Evidence(["Problem", "Detail"], [[problem, detail]], source))
+
+
+def guarded(
+    source: str,
+) -> Callable[[Callable[[CheckContext], Outcome]], Callable[[CheckContext], Outcome]]:
+    """Turn an unexpected data shape met by ``evaluate`` into an ``error`` outcome."""
+
+    def wrap(evaluate: Callable[[CheckContext], Outcome]) -> Callable[[CheckContext], Outcome]:
+        @functools.wraps(evaluate)
+        def run(ctx: CheckContext) -> Outcome:
+            try:
+                return evaluate(ctx)
+            except (ShapeError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                detail = str(exc) if isinstance(exc, ShapeError) else f"{type(exc).__name__}: {exc}"
+                return error(
+                    f"Unexpected data shape; the check could not decide ({detail}).",
+                    "unexpected data shape",
+                    detail,
+                    source,
+                )
+
+        return run
+
+    return wrap
+
+
+# -- attestations ---------------------------------------------------------------------------
+
+
+def decide_with_inverted_alias(
+    ctx: CheckContext,
+    meta: CheckMeta,
+    setting: str,
+    *,
+    names: Iterable[str] = (),
+    inverted: Iterable[str] = (),
+    otherwise: Callable[[], Outcome] | None = None,
+) -> Outcome:
+    """Like :func:`decide_by_attestation`, also accepting attestations of the opposite setting.
+
+    An attestation named in ``inverted`` states the value of the console setting itself
+    (e.g. ``auto_enrollment = false`` means the setting is off), so for a check that wants
+    the setting off, false passes and true fails. Stale rules are those of
+    ``decide_by_attestation``: a stale non-compliant statement still fails.
+    """
+    names, inverted = tuple(names), tuple(inverted)
+    direct, alias = (
+        ctx.attestation(meta.id, *names),
+        ctx.attestation(*inverted) if inverted else None,
+    )
+    if alias is None or (direct is not None and direct.date >= alias.date):
+        return decide_by_attestation(ctx, meta, setting, names=names, otherwise=otherwise)
+    record = attestation_record(alias, ctx)
+    evidence = attestation_evidence(record, f"{alias.check} (the console setting's own value)")
+    who = f"{alias.by} on {alias.date.isoformat()}"
+    state = "enabled" if alias.value else "disabled"
+    if alias.value:
+        return Outcome(
+            "fail",
+            f"Attested by {who}: {alias.check} is {state}, so {setting} is not in place.",
+            evidence,
+            record,
+        )
+    if record["stale"]:
+        return Outcome(
+            "warn",
+            f"Attestation by {who} is {record['age_days']} days old (limit "
+            f"{record['max_age_days']}); renew it.",
+            evidence,
+            record,
+        )
+    note = f" ({record['evidence_problem']})" if record["evidence_problem"] else ""
+    return Outcome(
+        "pass",
+        f"Attested by {who}: {alias.check} is {state}, so {setting} is in place{note}.",
+        evidence,
+        record,
+    )
+
+
+# -- Drop Ship smart groups -----------------------------------------------------------------
+
+
+@dataclass
+class DropShipGroups:
+    """The Drop Ship smart groups, matched by id (or uuid), else by name."""
+
+    ids: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.ids or self.names)
+
+    def matches(self, sg_id: Any, sg_name: Any) -> bool:
+        """True when the reference names a Drop Ship smart group."""
+        k = key(sg_id)
+        if k is not None:
+            return k in self.ids
+        return bool(fold(sg_name)) and fold(sg_name) in self.names
+
+    def label(self, sg_id: Any, sg_name: Any) -> str:
+        """A display name for a smart group reference."""
+        name = text(sg_name) or self.labels.get(key(sg_id) or "", "")
+        return f"{name} ({key(sg_id)})" if name and key(sg_id) else name or text(sg_id)
+
+    def describe(self) -> str:
+        """The groups' names for a summary."""
+        return ", ".join(sorted(set(self.labels.values()))) or "none"
+
+
+def dropship_groups(inv: Inventory) -> DropShipGroups:
+    """The Drop Ship smart groups of the inventory (``is_dropship``)."""
+    frame(inv, "smart_groups")
+    groups = DropShipGroups()
+    for row in inv.dropship_smart_groups().to_dict("records"):
+        name = text(row.get("name"))
+        for ident in (key(row.get("id")), key(row.get("uuid"))):
+            if ident:
+                groups.ids.add(ident)
+                groups.labels[ident] = name or ident
+        if name:
+            groups.names.add(name.casefold())
+    return groups
+
+
+def manual(meta: CheckMeta, setting: str, why: str, source: str = "none") -> Outcome:
+    """``manual``: say why no automated evidence decided, and where a person confirms it."""
+    return Outcome(
+        "manual",
+        f"{why}; confirm {setting} and record an attestation.",
+        Evidence(["Setting", "Where to confirm"], [[setting, meta.remediation[0]]], source),
+    )

@@ -1,0 +1,103 @@
+"""The whole pipeline against the simulator over loopback, through the real client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audit import pipeline
+from audit.inventory_build import build_inventory
+from audit.results import validate_results
+from audit.simulator import load_scenario
+from audit.snapshot import load_snapshot, save_snapshot
+from sim_helpers import tenant_config
+
+READY_ATTESTATIONS = [
+    {"check": c, "value": True, "by": "Dana", "date": dt.date.today() - dt.timedelta(days=3)}
+    for c in ("saas_tenant", "hub_auto_update", "software_distribution", "auto_enrollment_disabled",
+              "dropship_enabled", "device_staging")
+]
+
+
+def audit(simulator: Any, tmp_path: Path, scenario: str = "ready", **kwargs: Any) -> tuple[dict[str, Any], Any, Any]:
+    tenant = load_scenario(scenario)
+    server = simulator(tenant)
+    config, _ = tenant_config(server.url, tenant, tmp_path, **kwargs)
+    snapshot = pipeline.collect(config)
+    results = pipeline.evaluate(snapshot, config)
+    return results, snapshot, server
+
+
+def statuses(results: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in results["checks"]}
+
+
+def test_ready_scenario_with_attestations_passes_everything(simulator: Any, tmp_path: Path) -> None:
+    results, snapshot, _ = audit(simulator, tmp_path, attestations=READY_ATTESTATIONS)
+    validate_results(results)
+    assert statuses(results) == {cid: "pass" for cid in statuses(results)}, [
+        (c["id"], c["summary"]) for c in results["checks"] if c["status"] != "pass"
+    ]
+    assert len(results["checks"]) == 16
+    assert results["summary"]["ready"] is True and pipeline.exit_code_for(results) == 0
+    assert results["tenant"]["organization_group"]["type"] == "Customer"
+    assert results["snapshot"]["sha256"] == snapshot.sha256
+
+
+def test_not_ready_scenario_finds_most_problems(simulator: Any, tmp_path: Path) -> None:
+    results, _, _ = audit(simulator, tmp_path, scenario="not-ready")
+    validate_results(results)
+    found = [cid for cid, s in statuses(results).items() if s in ("fail", "manual")]
+    assert len(found) >= 12, statuses(results)
+    assert results["summary"]["ready"] is False and pipeline.exit_code_for(results) in (1, 2)
+
+
+def test_evaluate_from_saved_snapshot_matches_live(simulator: Any, tmp_path: Path) -> None:
+    results, snapshot, server = audit(simulator, tmp_path, scenario="not-ready")
+    path = save_snapshot(snapshot, tmp_path / "snapshot.json")
+    server.stop()  # no network from here on
+    offline = pipeline.evaluate(load_snapshot(path), None)
+    strip = lambda r: [(c["id"], c["status"], c["summary"], c["evidence"]) for c in r["checks"]]  # noqa: E731
+    live_without_config = pipeline.evaluate(snapshot, None)
+    assert strip(offline) == strip(live_without_config)
+    assert offline["snapshot"]["sha256"] == results["snapshot"]["sha256"]
+
+
+def test_inventory_scope_excludes_sibling_customer(simulator: Any, tmp_path: Path) -> None:
+    _, snapshot, _ = audit(simulator, tmp_path)
+    inv = build_inventory(snapshot)
+    assert inv.dropship_og is not None and inv.dropship_og["group_id"] == "contoso"
+    assert inv.devices_listed == inv.devices_inventoried > 0
+    in_scope = set(inv.org_groups[inv.org_groups["in_scope"].astype(bool)]["id"])
+    assert set(inv.devices["og_id"]) <= in_scope
+    assert inv.dropship_smart_groups()["name"].tolist()
+
+
+def test_device_inventory_only_for_windows_devices_in_scope(simulator: Any, tmp_path: Path) -> None:
+    _, snapshot, server = audit(simulator, tmp_path)
+    inv = build_inventory(snapshot)
+    device_calls = [r for r in snapshot.requests if str(r["purpose"]).startswith("device_apps:")]
+    assert len({r["purpose"] for r in device_calls}) == len(inv.devices)
+    assert all(r["method"] == "GET" for r in snapshot.requests if r["purpose"] != "oauth_token")
+
+
+def test_no_secret_in_snapshot(simulator: Any, tmp_path: Path) -> None:
+    tenant = load_scenario("ready")
+    _, snapshot, _ = audit(simulator, tmp_path)
+    path = save_snapshot(snapshot, tmp_path / "snapshot.json")
+    text = path.read_text()
+    for secret in (tenant["credentials"]["password"], tenant["credentials"]["tenant_code"]):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("scenario", ["ready", "not-ready"])
+def test_results_render_in_every_format(simulator: Any, tmp_path: Path, scenario: str) -> None:
+    results, _, _ = audit(simulator, tmp_path, scenario=scenario)
+    files = pipeline.render(results, tmp_path / "out", ["html", "pdf", "csv", "junit", "md", "handover", "json"])
+    names = {p.name for p in files}
+    assert {"report.html", "report.pdf", "findings.csv", "evidence.csv", "junit.xml", "summary.md",
+            "handover.pdf", "results.json"} <= names
+    assert all(p.stat().st_size > 0 for p in files)
