@@ -357,7 +357,7 @@ class Collector:
 
     def _snapshot(self, started: str) -> Snapshot:
         api_url = str(self.config.tenant["api_url"])
-        records = [r.to_dict() for r in self.client.recorder.records] + self.state.cached_records
+        records = self.client.recorder.to_list() + self.state.cached_records
         return Snapshot(
             tool={"name": TOOL_NAME, "version": __version__},
             tenant={"name": self.config.tenant["name"], "api_url": api_url, "api_host": urlsplit(api_url).hostname or api_url},

@@ -65,6 +65,9 @@ def demo_config(tenant: dict[str, Any], *, api_url: str, scenario: str, out_dir:
         "dropship": {
             "organization_group": "contoso",
             "tags": ["RnD"],
+            # The not-ready tenant's smart group lost its tag criterion; naming the group
+            # lets the demo show what its app and profile assignments get wrong too.
+            **({"smart_groups": ["Drop Ship RnD"]} if scenario == "not-ready" else {}),
             "email_domain": "contoso.com",
             "autodiscovery_url": api_url,
             "upn": "dropship@contoso.com",

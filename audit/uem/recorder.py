@@ -18,12 +18,22 @@ learnt later (a refreshed token) is also scrubbed from earlier records.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 REDACTED = "[REDACTED]"
+
+#: A SyncML item whose target is a password node (e.g. the Accounts CSP's
+#: ./Device/Vendor/MSFT/Accounts/Users/<name>/Password): its <Data> is the local admin's
+#: password, set by the tenant's own profile. It is tenant data, but a secret all the same.
+_SYNCML_SECRET_DATA = re.compile(
+    r"(?P<head>(?:<|&lt;)LocURI(?:>|&gt;)[^<&]*(?:password|secret|pin)[^<&]*(?:<|&lt;)/LocURI(?:>|&gt;)"
+    r"(?:(?!(?:<|&lt;)/Item(?:>|&gt;)).)*?(?:<|&lt;)Data(?:>|&gt;))(?P<data>.*?)(?P<tail>(?:<|&lt;)/Data(?:>|&gt;))",
+    re.IGNORECASE | re.DOTALL,
+)
 #: Response headers worth keeping: versions, quota, correlation, type, retry hints.
 SAFE_HEADERS = (
     "x-api-version",
@@ -88,6 +98,24 @@ class RequestRecord:
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-able dict (already redacted when it was made)."""
         return asdict(self)
+
+
+def scrub_payload_secrets(value: Any) -> Any:
+    """``value`` with the <Data> of SyncML password nodes replaced by [REDACTED].
+
+    Only strings that hold such a node are copied; everything else is returned as it is.
+    """
+    if isinstance(value, str):
+        if "Data" not in value:
+            return value
+        return _SYNCML_SECRET_DATA.sub(lambda m: m.group("head") + REDACTED + m.group("tail"), value)
+    if isinstance(value, list):
+        items = [scrub_payload_secrets(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if isinstance(value, dict):
+        pairs = {k: scrub_payload_secrets(v) for k, v in value.items()}
+        return value if all(pairs[k] is value[k] for k in value) else pairs
+    return value
 
 
 class Recorder:
@@ -217,6 +245,8 @@ class Recorder:
             clean_body = body
         else:
             clean_body = self.redact(body)
+        if raw is None or b"<Data" in raw or b"&lt;Data" in raw or b"\\u003cData" in raw:
+            clean_body = scrub_payload_secrets(clean_body)
         rec = RequestRecord(
             seq=len(self.records) + 1,
             purpose=purpose,

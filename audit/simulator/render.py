@@ -1,0 +1,493 @@
+"""Rendering tenant rows into the UEM API's JSON shapes (see ``../shared/UEM_API.md``).
+
+One function per row shape. v1 rows carry ``"Id": {"Value": n}``; v2 rows ``"Id": n``.
+Field names and value formats follow public captures (the JupiterOne HAR, the vendor's
+Go SDK fixtures) where they exist; the rest is plausible filler so that clients meet the
+noise a real tenant sends. Missing optional tenant fields are defaulted here, the same
+way every time, so renders are deterministic.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from audit.simulator.tenant import PLATFORM_IDS, TenantIndex
+
+__all__ = [
+    "app_detail",
+    "app_row",
+    "device_app_row",
+    "device_row",
+    "discovery_body",
+    "og_child_row",
+    "og_detail",
+    "og_row_v1",
+    "og_row_v2",
+    "profile_detail",
+    "profile_row",
+    "registration_row",
+    "smart_group_detail",
+    "smart_group_row",
+    "tag_row",
+]
+
+Row = Mapping[str, Any]
+_MODELS = {
+    "WinRT": (
+        "HP EliteBook 840 G10",
+        "Dell Latitude 7440",
+        "Lenovo ThinkPad T14 Gen 4",
+        "Microsoft Surface Laptop 5",
+    ),
+    "Apple": ("iPhone 15", "iPad Air (5th generation)"),
+    "Android": ("Samsung Galaxy S23", "Google Pixel 8"),
+}
+_OS = {"WinRT": "10.0.22631.3447", "Apple": "17.4.1", "Android": "14.0.0"}
+
+
+def _v1_id(value: int) -> dict[str, int]:
+    return {"Value": value}
+
+
+def _created_on(ident: int) -> str:
+    """A stable console-style timestamp ("10/27/2023 3:05:53 PM") derived from an id."""
+    month, day, hour = 1 + ident % 12, 1 + ident % 28, 1 + ident % 11
+    return f"{month}/{day}/2023 {hour}:{ident % 60:02d}:{(ident * 7) % 60:02d} PM"
+
+
+@lru_cache(maxsize=4096)
+def _identifier(name: str) -> str:
+    """A stable MSI-style product code for an app name."""
+    return "{" + str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, name)).upper() + "}"
+
+
+def _platform_id(platform: str) -> int:
+    return PLATFORM_IDS.get(platform, 0)
+
+
+def _og_common(index: TenantIndex, og: Row) -> dict[str, Any]:
+    return {
+        "Name": og["name"],
+        "GroupId": og["group_id"],
+        "LocationGroupType": og["type"],
+        "Country": og.get("country", "United States"),
+        "Locale": og.get("locale", "English (United States)"),
+        "CreatedOn": og.get("created_on", _created_on(og["id"])),
+        "LgLevel": len(index.ancestors(og["id"])),
+        "Users": str(og.get("users", 0)),
+        "Admins": str(og.get("admins", 2)),
+        "Devices": str(index.device_count(og["id"])),
+    }
+
+
+def _customer_above(index: TenantIndex, og_id: int) -> bool:
+    return any(index.ogs[a]["type"] == "Customer" for a in index.ancestors(og_id))
+
+
+def og_row_v1(index: TenantIndex, og: Row) -> dict[str, Any]:
+    """A v1 OG search row: ``Id{Value}``, no ``Uuid`` anywhere (as captured)."""
+    row: dict[str, Any] = {"Id": _v1_id(og["id"]), **_og_common(index, og)}
+    row["IsCustomerTypeExistInParentHierarchy"] = _customer_above(index, og["id"])
+    return row
+
+
+def og_row_v2(index: TenantIndex, og: Row) -> dict[str, Any]:
+    """A v2 OG search row: integer ``Id`` and ``Uuid`` (HAR)."""
+    return {"Id": og["id"], "Uuid": og["uuid"], **_og_common(index, og)}
+
+
+def _parent_ref(index: TenantIndex, og: Row) -> dict[str, Any] | None:
+    parent_id = og.get("parent_id")
+    if parent_id is None:
+        return None
+    parent = index.ogs[parent_id]
+    return {"Id": _v1_id(parent_id), "Uuid": parent["uuid"]}
+
+
+def og_child_row(index: TenantIndex, og: Row) -> dict[str, Any]:
+    """A row of ``/system/groups/{id}/children`` (HAR field order)."""
+    common = _og_common(index, og)
+    row = {k: common[k] for k in ("Name", "GroupId", "LocationGroupType", "Country", "Locale")}
+    row["ParentLocationGroup"] = _parent_ref(index, og)
+    row.update({k: common[k] for k in ("CreatedOn", "LgLevel", "Users", "Admins", "Devices")})
+    row["Id"] = _v1_id(og["id"])
+    row["Uuid"] = og["uuid"]
+    return row
+
+
+def og_detail(index: TenantIndex, og: Row) -> dict[str, Any]:
+    """``GET /system/groups/{id}`` (v1): the group with ``Uuid`` and its parent."""
+    row: dict[str, Any] = {"Id": _v1_id(og["id"]), **_og_common(index, og)}
+    row["ParentLocationGroup"] = _parent_ref(index, og)
+    row["IsCustomerTypeExistInParentHierarchy"] = _customer_above(index, og["id"])
+    row["Uuid"] = og["uuid"]
+    return row
+
+
+def tag_row(index: TenantIndex, tag: Row) -> dict[str, Any]:
+    """A tags search row."""
+    og = index.ogs[tag["og_id"]]
+    return {
+        "Id": _v1_id(tag["id"]),
+        "TagName": tag["name"],
+        "TagType": tag.get("tag_type", 1),
+        "TagAvatar": tag["name"][:2].upper(),
+        "LocationGroupId": tag["og_id"],
+        "OrganizationGroupUuid": og["uuid"],
+        "DateCreated": tag.get("created", "2024-03-04T09:12:44.137"),
+        "DateModified": tag.get("modified", "2024-03-04T09:12:44.137"),
+    }
+
+
+def _sg_owner(index: TenantIndex, sg: Row) -> dict[str, Any]:
+    og = index.ogs[sg["og_id"]]
+    return {
+        "ManagedByOrganizationGroupId": str(og["id"]),
+        "ManagedByOrganizationGroupUuid": og["uuid"],
+        "ManagedByOrganizationGroupName": og["name"],
+    }
+
+
+def _sg_device_count(index: TenantIndex, sg: Row) -> int:
+    return sum(index.device_count(o) for og in _sg_ogs(sg) for o in index.subtree(og))
+
+
+def _sg_ogs(sg: Row) -> list[int]:
+    return list(sg.get("og_ids") or [sg["og_id"]])
+
+
+def smart_group_row(index: TenantIndex, sg: Row) -> dict[str, Any]:
+    """A smart group search row (Go SDK capture)."""
+    return {
+        "Name": sg["name"],
+        "SmartGroupID": sg["id"],
+        "SmartGroupUuid": sg["uuid"],
+        "CriteriaType": sg.get("criteria_type", "All"),
+        **_sg_owner(index, sg),
+        "Devices": _sg_device_count(index, sg),
+        "Assignments": index.smart_group_assignments(sg["id"]),
+        "Exclusions": 0,
+    }
+
+
+def smart_group_detail(index: TenantIndex, sg: Row) -> dict[str, Any]:
+    """``GET /mdm/smartgroups/{id}``: the criteria. Tag ids are strings (as captured)."""
+    tags = []
+    for tag_id in sg.get("tag_ids", ()):
+        ref: dict[str, Any] = {"Id": str(tag_id)}
+        if sg.get("tag_names_in_criteria"):
+            ref["Name"] = index.tags[tag_id]["name"]
+        tags.append(ref)
+    ogs = [
+        {"Id": str(og_id), "Name": index.ogs[og_id]["name"], "Uuid": index.ogs[og_id]["uuid"]}
+        for og_id in _sg_ogs(sg)
+    ]
+    return {
+        "Name": sg["name"],
+        "SmartGroupID": sg["id"],
+        "SmartGroupUuid": sg["uuid"],
+        "CriteriaType": sg.get("criteria_type", "All"),
+        **_sg_owner(index, sg),
+        "OrganizationGroups": ogs,
+        "UserGroups": [],
+        "Tags": tags,
+        "Ownerships": list(sg.get("ownerships", ())),
+        "Platforms": list(sg.get("platforms", ())),
+        "Models": [],
+        "OperatingSystems": [],
+        "UserAdditions": [],
+        "DeviceAdditions": [],
+        "UserExclusions": [],
+        "DeviceExclusions": [],
+        "UserGroupExclusions": [],
+        "Devices": _sg_device_count(index, sg),
+        "Assignments": index.smart_group_assignments(sg["id"]),
+        "Exclusions": 0,
+    }
+
+
+def _sg_refs(index: TenantIndex, sg_ids: Any) -> list[dict[str, Any]]:
+    return [{"Id": sg_id, "Name": index.smart_groups[sg_id]["name"]} for sg_id in sg_ids]
+
+
+def app_row(index: TenantIndex, app: Row) -> dict[str, Any]:
+    """A v1 app search row; ``Platform`` is the numeric id for internal apps, a name otherwise."""
+    og = index.ogs[app["og_id"]]
+    internal = app.get("app_type", "Internal") == "Internal"
+    platform = app.get("platform", "WinRT")
+    sg_ids = [a["smart_group_id"] for a in app.get("assignments", ())]
+    return {
+        "Id": _v1_id(app["id"]),
+        "Uuid": app["uuid"],
+        "ApplicationName": app["name"],
+        "BundleId": app.get("bundle_id", _identifier(app["name"])),
+        "AppVersion": app.get("version", "1.0.0.0"),
+        "ActualFileVersion": app.get("version", "1.0.0.0"),
+        "AppType": app.get("app_type", "Internal"),
+        "Status": app.get("status", "Active"),
+        "Platform": _platform_id(platform) if internal else platform,
+        "SupportedModels": {"Model": [{"ModelId": 83, "ModelName": "Desktop"}]},
+        "AssignmentStatus": "Assigned" if sg_ids else "Not Assigned",
+        "ApplicationSize": str(app.get("size_kb", 52_418)),
+        "CategoryList": {"Category": []},
+        "SmartGroups": _sg_refs(index, sg_ids),
+        "IsReimbursable": False,
+        "ApplicationSource": 0,
+        "LocationGroupId": app["og_id"],
+        "RootLocationGroupName": og["name"],
+        "OrganizationGroupUuid": og["uuid"],
+        "AppRank": 0,
+        "AssignedDeviceCount": 0,
+        "InstalledDeviceCount": 0,
+        "NotInstalledDeviceCount": 0,
+        "IsWin32": bool(internal and app.get("install_options", False)),
+    }
+
+
+def app_detail(index: TenantIndex, app: Row) -> dict[str, Any]:
+    """``GET /mam/apps/internal/{id}``: assignments and, for Win32 apps, install options."""
+    assignments = []
+    for rank, assignment in enumerate(app.get("assignments", ()), start=1):
+        sg = index.smart_groups[assignment["smart_group_id"]]
+        assignments.append(
+            {
+                "SmartGroupId": sg["id"],
+                "SmartGroupName": sg["name"],
+                "SmartGroupUuid": sg["uuid"],
+                "PushMode": assignment.get("push_mode", "Auto"),
+                "Rank": rank,
+                "EffectiveDate": "2024-03-04T00:00:00",
+                "AutoUpdateDevicesWithPreviousVersion": True,
+                "ShowInAppCatalog": assignment.get("push_mode", "Auto") == "OnDemand",
+            }
+        )
+    body: dict[str, Any] = {
+        "Id": _v1_id(app["id"]),
+        "Uuid": app["uuid"],
+        "ApplicationName": app["name"],
+        "BundleId": app.get("bundle_id", _identifier(app["name"])),
+        "AppVersion": app.get("version", "1.0.0.0"),
+        "ActualFileVersion": app.get("version", "1.0.0.0"),
+        "AppType": app.get("app_type", "Internal"),
+        "Status": app.get("status", "Active"),
+        "Platform": app.get("platform", "WinRT"),
+        "LocationGroupId": app["og_id"],
+        "OrganizationGroupUuid": index.ogs[app["og_id"]]["uuid"],
+        "ApplicationFileName": app.get("file_name", f"{app['name'].split()[0]}.msi"),
+        "Assignments": assignments,
+        "ExcludedSmartGroupIds": [],
+        "SmartGroups": _sg_refs(index, [a["SmartGroupId"] for a in assignments]),
+    }
+    if app.get("install_options", False):
+        body["DeploymentOptions"] = {
+            "WhenToInstall": {
+                "DiskSpaceRequiredInKb": 0,
+                "DevicePowerRequired": 0,
+                "RamRequiredInMb": 0,
+                "DataContingencies": [],
+            },
+            "HowToInstall": {
+                "InstallContext": app.get("install_context", "Device"),
+                "InstallCommand": app.get(
+                    "install_command", f'msiexec /i "{body["ApplicationFileName"]}" /qn'
+                ),
+                "AdminPrivileges": True,
+                "DeviceRestart": "DoNotRestart",
+                "RetryCount": 3,
+                "RetryIntervalInMinutes": 5,
+                "InstallTimeoutInMinutes": 60,
+                "InstallerRebootExitCode": "1641",
+                "InstallerSuccessExitCode": "0",
+            },
+            "WhenToCallInstallComplete": {
+                "UseAdditionalCriteria": False,
+                "IdentifyApplicationBy": "DefiningCriteria",
+                "CriteriaList": [
+                    {
+                        "CriteriaType": "AppExists",
+                        "LogicalCondition": "End",
+                        "AppCriteria": {
+                            "ApplicationIdentifier": _identifier(app["name"]),
+                            "VersionCondition": "Any",
+                        },
+                    }
+                ],
+            },
+        }
+    return body
+
+
+def _profile_sgs(index: TenantIndex, profile: Row, version: int) -> list[dict[str, Any]]:
+    refs = []
+    for sg_id in profile.get("smart_group_ids", ()):
+        ref: dict[str, Any] = {"SmartGroupId": sg_id, "Name": index.smart_groups[sg_id]["name"]}
+        if version >= 2:
+            ref["SmartGroupUuid"] = index.smart_groups[sg_id]["uuid"]
+        refs.append(ref)
+    return refs
+
+
+def profile_row(index: TenantIndex, profile: Row, version: int) -> dict[str, Any]:
+    """A profiles search row: v1 ``ProfileId``; v2 ``Id`` plus ``Uuid``."""
+    common = {
+        "ProfileName": profile["name"],
+        "Status": profile.get("status", "Active"),
+        "Platform": profile.get("platform", "WinRT"),
+        "ProfileContext": profile.get("context", "Device"),
+        "AssignmentType": profile.get("assignment_type", "Auto"),
+        "OrganizationGroupId": profile["og_id"],
+        "ManagedLocationGroupID": profile["og_id"],
+        "Version": profile.get("version", 1),
+        "Description": profile.get("description", ""),
+        "AssignedSmartGroups": _profile_sgs(index, profile, version),
+        "Payloads": [p.get("name", p["type"]) for p in profile.get("payloads", ())],
+    }
+    if version >= 2:
+        og_uuid = index.ogs[profile["og_id"]]["uuid"]
+        return {
+            "Id": profile["id"],
+            "Uuid": profile["uuid"],
+            **common,
+            "OrganizationGroupUuid": og_uuid,
+        }
+    return {"ProfileId": profile["id"], **common}
+
+
+def _payload_body(payload: Row) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k not in {"type", "syncml", "name"}}
+
+
+def profile_detail(index: TenantIndex, profile: Row, version: int) -> dict[str, Any]:
+    """``GET /mdm/profiles/{id}``: ``General`` plus one section per payload type."""
+    general: dict[str, Any] = {
+        "ProfileId": profile["id"],
+        "Name": profile["name"],
+        "Description": profile.get("description", ""),
+        "Version": profile.get("version", 1),
+        "Platform": profile.get("platform", "WinRT"),
+        "ProfileContext": profile.get("context", "Device"),
+        "AssignmentType": profile.get("assignment_type", "Auto"),
+        "ManagedLocationGroupID": profile["og_id"],
+        "AssignedSmartGroups": _profile_sgs(index, profile, version),
+        "ExcludedSmartGroups": [],
+        "AssignedGeofenceArea": [],
+        "IsActive": profile.get("status", "Active") == "Active",
+        "AllowRemoval": "Always",
+    }
+    if version >= 2:
+        general["ProfileUuid"] = profile["uuid"]
+    body: dict[str, Any] = {"General": general}
+    for payload in profile.get("payloads", ()):
+        kind = payload["type"]
+        if kind == "CustomSettings":
+            entry = {"CustomSettingsXML": payload.get("syncml", ""), **_payload_body(payload)}
+            body.setdefault("CustomSettingsList", []).append(entry)
+        elif kind == "DomainJoin":
+            section = _payload_body(payload)
+            domain = section.pop("domain", "")
+            body["DomainJoin"] = {
+                "DomainName": domain,
+                "ConfigurationType": "OnPremises",
+                **section,
+            }
+        else:
+            body[kind] = _payload_body(payload)
+    return body
+
+
+def device_row(index: TenantIndex, device: Row) -> dict[str, Any]:
+    """A v1 device search row (fields as listed in UEM_API.md section 2)."""
+    ident = device["id"]
+    uuid = str(device.get("uuid") or uuidlib.UUID(int=ident, version=4))
+    platform = device["platform"]
+    og = index.ogs[device["og_id"]]
+    models = _MODELS.get(platform, ("Unknown",))
+    model = device.get("model", models[ident % len(models)])
+    user = device.get("user", f"user{ident:05d}")
+    return {
+        "Id": _v1_id(ident),
+        "Udid": uuid.replace("-", "").upper(),
+        "SerialNumber": device.get("serial", f"SIM{ident:08d}"),
+        "MacAddress": f"{(ident * 2654435761) & 0xFFFFFFFFFFFF:012X}",
+        "Imei": "",
+        "EasId": "",
+        "AssetNumber": uuid.replace("-", "").upper(),
+        "DeviceFriendlyName": device.get("name", f"DEVICE-{ident}"),
+        "DeviceReportedName": device.get("name", f"DEVICE-{ident}"),
+        "LocationGroupId": {"Id": _v1_id(og["id"]), "Name": og["name"], "Uuid": og["uuid"]},
+        "LocationGroupName": og["name"],
+        "UserId": {"Id": _v1_id(100_000 + ident), "Name": user},
+        "UserName": user,
+        "UserEmailAddress": device.get("email", f"{user}@{og['group_id']}.example"),
+        "Ownership": device.get("ownership", "C"),
+        "PlatformId": {"Id": _v1_id(_platform_id(platform)), "Name": platform},
+        "Platform": platform,
+        "ModelId": {"Id": _v1_id(83 if platform == "WinRT" else 1), "Name": model},
+        "Model": model,
+        "OperatingSystem": device.get("os_version", _OS.get(platform, "")),
+        "PhoneNumber": "",
+        "LastSeen": device.get("last_seen", "2025-11-20T10:00:00"),
+        "EnrollmentStatus": device.get("enrollment_status", "Enrolled"),
+        "ComplianceStatus": device.get("compliance_status", "Compliant"),
+        "CompromisedStatus": False,
+        "LastEnrolledOn": device.get("enrolled_on", "2025-06-02T08:30:00"),
+        "IsSupervised": False,
+        "IsRemoteManagementEnabled": "false",
+        "DataEncryptionYN": "Y" if platform == "WinRT" else "N",
+        "VirtualMemory": 0,
+        "Uuid": uuid,
+    }
+
+
+def device_app_row(app: Row) -> dict[str, Any]:
+    """A row of ``/mdm/devices/{id}/apps`` (v1 ``DeviceApps[]``)."""
+    version = app.get("version", "")
+    return {
+        "ApplicationName": app.get("name", ""),
+        "Version": version,
+        "BuildVersion": app.get("build_version", version),
+        "Status": app.get("status", "Installed"),
+        "Size": str(app.get("size_kb", 0)),
+        "ApplicationIdentifier": app.get("identifier") or _identifier(str(app.get("name", ""))),
+        "Type": app.get("type", "Internal"),
+        "IsManaged": app.get("managed", True),
+    }
+
+
+def registration_row(index: TenantIndex, reg: Row, og_id: int) -> dict[str, Any]:
+    """An enrollment-token (Drop Ship registration) row: snake_case, like the POST body."""
+    og = index.ogs[og_id]
+    serial = reg["serial_number"]
+    return {
+        "uuid": reg.get("uuid") or str(uuidlib.uuid5(uuidlib.NAMESPACE_OID, serial)),
+        "serial_number": serial,
+        "friendly_name": reg.get("friendly_name", serial),
+        "model_number": reg.get("model_number", ""),
+        "organization_group_uuid": og["uuid"],
+        "organization_group_name": og["name"],
+        "tags": [{"name": name} for name in reg.get("tags", ())],
+        "enrollment_status": reg.get("enrollment_status", "Registered"),
+        "ownership_type": reg.get("ownership_type", "CorporateDedicated"),
+        "device_type": reg.get("device_type", "WINDOWS"),
+        "user_name": reg.get("user_name", ""),
+        "created_on": reg.get("created_on", "2025-10-01T09:00:00"),
+    }
+
+
+def discovery_body(entry: Row, base_url: str) -> dict[str, Any]:
+    """The discovery service's answer for a registered email domain."""
+    group_id = entry["group_id"]
+    return {
+        "EnrollmentUrl": entry.get("enrollment_url", f"{base_url}/DeviceServices/Enrollment"),
+        "GroupId": group_id,
+        "TenantGroup": entry.get("tenant_group", group_id),
+        "GreenboxUrl": entry.get("greenbox_url", ""),
+        "mdm": {
+            "deviceServicesUrl": entry.get("device_services_url", f"{base_url}/DeviceServices"),
+            "apiServerUrl": entry.get("api_server_url", base_url),
+            "organizationGroupId": group_id,
+        },
+    }
