@@ -61,7 +61,9 @@ class CheckMeta:
             raise CheckDefinitionError(
                 f"check {self.id}: severity {self.severity!r} is not one of {', '.join(SEVERITIES)}"
             )
-        if not self.remediation or not all(isinstance(s, str) and s.strip() for s in self.remediation):
+        if not self.remediation or not all(
+            isinstance(s, str) and s.strip() for s in self.remediation
+        ):
             raise CheckDefinitionError(f"check {self.id}: remediation needs at least one step")
         if not all(isinstance(r, str) for r in self.references):
             raise CheckDefinitionError(f"check {self.id}: references must be strings")
@@ -110,7 +112,9 @@ class Outcome:
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
-            raise CheckDefinitionError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
+            raise CheckDefinitionError(
+                f"status {self.status!r} is not one of {', '.join(STATUSES)}"
+            )
 
 
 @dataclass
@@ -168,14 +172,16 @@ def attestation_evidence(record: dict[str, Any], setting: str) -> Evidence:
     """The evidence table that shows an attestation."""
     return Evidence(
         columns=["Setting", "Attested value", "By", "Date", "Evidence", "SHA-256"],
-        rows=[[
-            setting,
-            "true" if record["value"] else "false",
-            record["by"],
-            record["date"],
-            record["evidence"] or "",
-            record["sha256"] or record["evidence_problem"] or "",
-        ]],
+        rows=[
+            [
+                setting,
+                "true" if record["value"] else "false",
+                record["by"],
+                record["date"],
+                record["evidence"] or "",
+                record["sha256"] or record["evidence_problem"] or "",
+            ]
+        ],
         source="attestation",
     )
 
@@ -200,7 +206,9 @@ def decide_by_attestation(
         evidence = attestation_evidence(record, setting)
         who = f"{att.by} on {att.date.isoformat()}"
         if not att.value:
-            return Outcome("fail", f"Attested false by {who}: {setting} is not in place.", evidence, record)
+            return Outcome(
+                "fail", f"Attested false by {who}: {setting} is not in place.", evidence, record
+            )
         if record["stale"]:
             return Outcome(
                 "warn",
@@ -216,7 +224,11 @@ def decide_by_attestation(
     return Outcome(
         "manual",
         f"No API exposes {setting}; confirm it in the console and record an attestation.",
-        Evidence(columns=["Setting", "Where to confirm"], rows=[[setting, meta.remediation[0]]], source="none"),
+        Evidence(
+            columns=["Setting", "Where to confirm"],
+            rows=[[setting, meta.remediation[0]]],
+            source="none",
+        ),
     )
 
 

@@ -60,24 +60,38 @@ class Key:
 SCHEMA: dict[str, dict[str, Key]] = {
     "tenant": {
         "name": Key("str", required=True, doc="Display name of the tenant in reports"),
-        "api_url": Key("str", required=True, doc="API server base URL, e.g. https://as1234.awmdm.com"),
+        "api_url": Key(
+            "str", required=True, doc="API server base URL, e.g. https://as1234.awmdm.com"
+        ),
         "auth": Key("choice", "basic", choices=("basic", "oauth"), doc="basic or oauth"),
         "username": Key("str", doc="Basic auth: the API admin's username"),
         "password_env": Key("str", doc="Basic auth: environment variable holding the password"),
-        "tenant_code_env": Key("str", doc="Environment variable holding the REST API key (aw-tenant-code)"),
+        "tenant_code_env": Key(
+            "str", doc="Environment variable holding the REST API key (aw-tenant-code)"
+        ),
         "client_id": Key("str", doc="OAuth: client id"),
-        "client_secret_env": Key("str", doc="OAuth: environment variable holding the client secret"),
+        "client_secret_env": Key(
+            "str", doc="OAuth: environment variable holding the client secret"
+        ),
         "token_url": Key("str", doc="OAuth: token URL (overrides region)"),
-        "region": Key("choice", choices=tuple(REGION_TOKEN_URLS), doc="OAuth: na, emea, apac or uat"),
+        "region": Key(
+            "choice", choices=tuple(REGION_TOKEN_URLS), doc="OAuth: na, emea, apac or uat"
+        ),
         "verify_tls": Key("bool", True, doc="Verify TLS certificates (leave true)"),
         "ca_bundle": Key("path", doc="PEM bundle of a private CA"),
     },
     "dropship": {
         "organization_group": Key("str", required=True, doc="GroupId of the Drop Ship customer OG"),
         "tags": Key("list[str]", [], doc="Tags given to the manufacturer"),
-        "smart_groups": Key("list[str|int]", [], doc="Drop Ship smart groups (names or ids); empty: found from tag criteria"),
+        "smart_groups": Key(
+            "list[str|int]",
+            [],
+            doc="Drop Ship smart groups (names or ids); empty: found from tag criteria",
+        ),
         "email_domain": Key("str", doc="Email domain registered for autodiscovery"),
-        "autodiscovery_url": Key("str", DEFAULT_AUTODISCOVERY_URL, doc="Discovery service base URL"),
+        "autodiscovery_url": Key(
+            "str", DEFAULT_AUTODISCOVERY_URL, doc="Discovery service base URL"
+        ),
         "upn": Key("str", doc="UPN given to the manufacturer (handover sheet)"),
         "username": Key("str", doc="Username given to the manufacturer (handover sheet)"),
     },
@@ -91,13 +105,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "timeout_s": Key("float", 30.0, doc="Per-request timeout in seconds"),
         "retries": Key("int", 4, doc="Retries of a request on 429, 502-504 and network errors"),
         "request_budget": Key("int", 20000, doc="Requests one run may make at most"),
-        "quota_reserve": Key("float", 0.5, doc="Share of x-ratelimit-remaining left for other integrations"),
+        "quota_reserve": Key(
+            "float", 0.5, doc="Share of x-ratelimit-remaining left for other integrations"
+        ),
         "cache_dir": Key("path", doc="Cache for incremental collection (unset: no cache)"),
     },
     "report": {
         "organisation": Key("str", "", doc="Organisation named on the cover and as PDF author"),
         "logo": Key("path", doc="PNG or SVG logo for the cover"),
-        "fail_on": Key("choice", "medium", choices=SEVERITIES, doc="Lowest severity that blocks readiness"),
+        "fail_on": Key(
+            "choice", "medium", choices=SEVERITIES, doc="Lowest severity that blocks readiness"
+        ),
         "formats": Key("formats", list(FORMATS), doc="Formats written by run"),
     },
 }
@@ -115,7 +133,9 @@ WAIVER_KEYS: dict[str, Key] = {
     "justification": Key("str", required=True, doc="Why the finding is accepted"),
     "owner": Key("str", required=True, doc="Who owns the risk"),
     "expires": Key("date", required=True, doc="Last day the waiver counts"),
-    "rows": Key("list[str]", [], doc="Evidence rows covered (values of the first column); empty: all"),
+    "rows": Key(
+        "list[str]", [], doc="Evidence rows covered (values of the first column); empty: all"
+    ),
 }
 
 
@@ -125,7 +145,10 @@ class Secrets:
     __slots__ = ("client_secret", "password", "tenant_code")
 
     def __init__(
-        self, password: str | None = None, tenant_code: str | None = None, client_secret: str | None = None
+        self,
+        password: str | None = None,
+        tenant_code: str | None = None,
+        client_secret: str | None = None,
     ) -> None:
         self.password, self.tenant_code, self.client_secret = password, tenant_code, client_secret
 
@@ -195,7 +218,8 @@ class Config:
             {**a.__dict__, "date": a.date.isoformat()} for a in self.attestations
         ]
         out["waivers"] = [
-            {**w.__dict__, "expires": w.expires.isoformat(), "rows": list(w.rows)} for w in self.waivers
+            {**w.__dict__, "expires": w.expires.isoformat(), "rows": list(w.rows)}
+            for w in self.waivers
         ]
         return out
 
@@ -259,7 +283,9 @@ def _coerce(file: str, where: str, key: Key, value: Any, base_dir: Path) -> Any:
     raise AssertionError(kind)  # pragma: no cover - SCHEMA is static
 
 
-def _section(file: str, name: str, raw: Any, keys: Mapping[str, Key], base_dir: Path) -> dict[str, Any]:
+def _section(
+    file: str, name: str, raw: Any, keys: Mapping[str, Key], base_dir: Path
+) -> dict[str, Any]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -294,20 +320,28 @@ def _env_secret(file: str, key: str, env_name: str | None, env: Mapping[str, str
 def _read_secrets(file: str, tenant: dict[str, Any], env: Mapping[str, str]) -> Secrets:
     if tenant["auth"] == "basic":
         if not tenant.get("username"):
-            raise ConfigError(file, "tenant.username", "missing; expected a string (auth = \"basic\")")
+            raise ConfigError(
+                file, "tenant.username", 'missing; expected a string (auth = "basic")'
+            )
         return Secrets(
             password=_env_secret(file, "tenant.password_env", tenant.get("password_env"), env),
-            tenant_code=_env_secret(file, "tenant.tenant_code_env", tenant.get("tenant_code_env"), env),
+            tenant_code=_env_secret(
+                file, "tenant.tenant_code_env", tenant.get("tenant_code_env"), env
+            ),
         )
     if not tenant.get("client_id"):
-        raise ConfigError(file, "tenant.client_id", "missing; expected a string (auth = \"oauth\")")
+        raise ConfigError(file, "tenant.client_id", 'missing; expected a string (auth = "oauth")')
     if not tenant.get("token_url") and not tenant.get("region"):
-        raise ConfigError(file, "tenant.token_url", "missing; set token_url or region (auth = \"oauth\")")
+        raise ConfigError(
+            file, "tenant.token_url", 'missing; set token_url or region (auth = "oauth")'
+        )
     tenant_code = None
     if tenant.get("tenant_code_env"):
         tenant_code = _env_secret(file, "tenant.tenant_code_env", tenant["tenant_code_env"], env)
     return Secrets(
-        client_secret=_env_secret(file, "tenant.client_secret_env", tenant.get("client_secret_env"), env),
+        client_secret=_env_secret(
+            file, "tenant.client_secret_env", tenant.get("client_secret_env"), env
+        ),
         tenant_code=tenant_code,
     )
 
@@ -337,10 +371,14 @@ def parse_config(
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(file, unknown[0], f"unknown section (known: {', '.join(sorted(known))})")
-    sections = {name: _section(file, name, data.get(name), keys, base) for name, keys in SCHEMA.items()}
+    sections = {
+        name: _section(file, name, data.get(name), keys, base) for name, keys in SCHEMA.items()
+    }
     attestations = [
         Attestation(**item)
-        for item in _array_of_tables(file, "attestations", data.get("attestations"), ATTESTATION_KEYS, base)
+        for item in _array_of_tables(
+            file, "attestations", data.get("attestations"), ATTESTATION_KEYS, base
+        )
     ]
     waivers = [
         Waiver(**{**item, "rows": tuple(item["rows"])})
@@ -379,7 +417,9 @@ def load_config(
         raise ConfigError(str(p), "", "not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(p), "", f"malformed TOML: {exc}") from exc
-    return parse_config(data, file=str(p), base_dir=p.resolve().parent, env=env, need_secrets=need_secrets)
+    return parse_config(
+        data, file=str(p), base_dir=p.resolve().parent, env=env, need_secrets=need_secrets
+    )
 
 
 def default_requirements() -> dict[str, Any]:

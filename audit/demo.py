@@ -34,22 +34,41 @@ def _attestations(scenario: str, today: dt.date, evidence: str) -> list[dict[str
         return [
             {"check": check, "value": True, "by": by, "date": recent, "evidence": evidence}
             for check in (
-                "saas_tenant", "hub_auto_update", "software_distribution", "auto_enrollment_disabled",
-                "dropship_enabled", "device_staging",
+                "saas_tenant",
+                "hub_auto_update",
+                "software_distribution",
+                "auto_enrollment_disabled",
+                "dropship_enabled",
+                "device_staging",
             )
         ]
     return [
-        {"check": "auto_enrollment_disabled", "value": False, "by": by, "date": recent,
-         "note": "Auto Enrollment is still on for the pilot; to be turned off before rollout"},
-        {"check": "hub_auto_update", "value": True, "by": "Former admin", "date": today - dt.timedelta(days=200),
-         "evidence": evidence},
+        {
+            "check": "auto_enrollment_disabled",
+            "value": False,
+            "by": by,
+            "date": recent,
+            "note": "Auto Enrollment is still on for the pilot; to be turned off before rollout",
+        },
+        {
+            "check": "hub_auto_update",
+            "value": True,
+            "by": "Former admin",
+            "date": today - dt.timedelta(days=200),
+            "evidence": evidence,
+        },
     ]
 
 
-def demo_config(tenant: dict[str, Any], *, api_url: str, scenario: str, out_dir: Path) -> tuple[Config, dict[str, str]]:
+def demo_config(
+    tenant: dict[str, Any], *, api_url: str, scenario: str, out_dir: Path
+) -> tuple[Config, dict[str, str]]:
     """The config the demo audits with, and the environment holding the simulated secrets."""
     creds = tenant.get("credentials", {})
-    env = {"WS1_DEMO_PASSWORD": str(creds.get("password", "")), "WS1_DEMO_TENANT_CODE": str(creds.get("tenant_code", ""))}
+    env = {
+        "WS1_DEMO_PASSWORD": str(creds.get("password", "")),
+        "WS1_DEMO_TENANT_CODE": str(creds.get("tenant_code", "")),
+    }
     evidence = out_dir / "demo-evidence" / "console-review.txt"
     write_atomic(evidence, _EVIDENCE)
     today = dt.datetime.now(dt.UTC).date()

@@ -41,7 +41,7 @@ def ws1_audit_register_renderers(register: Callable[[Renderer], None]) -> None:
 
 
 @hookspec
-async def ws1_audit_collect(context: CollectContext) -> None:  # type: ignore[empty-body]
+async def ws1_audit_collect(context: CollectContext) -> None:
     """Optional extra collection for plugin checks. May be a coroutine function.
 
     Use ``context.client`` (the same client, budget and recorder as the core collection, so

@@ -28,25 +28,66 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     "org_groups": ("id", "group_id", "uuid", "name", "type", "parent_id", "in_scope"),
     "tags": ("id", "name", "og_id"),
     "smart_groups": (
-        "id", "uuid", "name", "og_id", "criteria_type", "tag_ids", "tag_names",
-        "criteria_read", "is_dropship",
+        "id",
+        "uuid",
+        "name",
+        "og_id",
+        "criteria_type",
+        "tag_ids",
+        "tag_names",
+        "criteria_read",
+        "is_dropship",
     ),
     "apps": (
-        "id", "uuid", "name", "version", "app_type", "platform", "status", "og_id",
-        "has_install_options", "detail_read", "smart_group_ids",
+        "id",
+        "uuid",
+        "name",
+        "version",
+        "app_type",
+        "platform",
+        "status",
+        "og_id",
+        "has_install_options",
+        "detail_read",
+        "smart_group_ids",
     ),
     "app_assignments": (
-        "app_id", "app_name", "app_version", "smart_group_id", "smart_group_name",
-        "push_mode", "install_context", "endpoint",
+        "app_id",
+        "app_name",
+        "app_version",
+        "smart_group_id",
+        "smart_group_name",
+        "push_mode",
+        "install_context",
+        "endpoint",
     ),
     "profiles": (
-        "id", "uuid", "name", "status", "platform", "context", "assignment_type",
-        "payload_names", "local_account", "domain_join", "detail_read", "endpoint",
+        "id",
+        "uuid",
+        "name",
+        "status",
+        "platform",
+        "context",
+        "assignment_type",
+        "payload_names",
+        "local_account",
+        "domain_join",
+        "detail_read",
+        "endpoint",
     ),
     "profile_assignments": ("profile_id", "profile_name", "smart_group_id", "smart_group_name"),
     "devices": (
-        "id", "uuid", "serial", "name", "platform", "og_id", "last_seen", "enrollment_status",
-        "hub_app_name", "hub_version", "inventory_read",
+        "id",
+        "uuid",
+        "serial",
+        "name",
+        "platform",
+        "og_id",
+        "last_seen",
+        "enrollment_status",
+        "hub_app_name",
+        "hub_version",
+        "inventory_read",
     ),
     "registrations": ("serial", "name", "model", "tags", "enrollment_status", "og_uuid"),
 }
@@ -75,7 +116,9 @@ def frame_from_rows(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     if not rows:
         return empty_frame(name)
     cols = FRAME_COLUMNS[name]
-    return pd.DataFrame([[row.get(c) for c in cols] for row in rows], columns=list(cols), dtype=object)
+    return pd.DataFrame(
+        [[row.get(c) for c in cols] for row in rows], columns=list(cols), dtype=object
+    )
 
 
 def _frame(name: str) -> Any:
@@ -96,8 +139,11 @@ class Gap:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "purpose": self.purpose, "endpoint": self.endpoint, "reason": self.reason,
-            "status": self.status, "kind": self.kind,
+            "purpose": self.purpose,
+            "endpoint": self.endpoint,
+            "reason": self.reason,
+            "status": self.status,
+            "kind": self.kind,
         }
 
 
@@ -129,20 +175,22 @@ class Inventory:
     #: keyed by purpose, in request order.
     extra: dict[str, list[Any]] = field(default_factory=dict)
 
-    org_groups: pd.DataFrame = _frame("org_groups")
-    tags: pd.DataFrame = _frame("tags")
-    smart_groups: pd.DataFrame = _frame("smart_groups")
-    apps: pd.DataFrame = _frame("apps")
-    app_assignments: pd.DataFrame = _frame("app_assignments")
-    profiles: pd.DataFrame = _frame("profiles")
-    profile_assignments: pd.DataFrame = _frame("profile_assignments")
-    devices: pd.DataFrame = _frame("devices")
-    registrations: pd.DataFrame = _frame("registrations")
+    org_groups: pd.DataFrame = _frame("org_groups")  # noqa: RUF009
+    tags: pd.DataFrame = _frame("tags")  # noqa: RUF009
+    smart_groups: pd.DataFrame = _frame("smart_groups")  # noqa: RUF009
+    apps: pd.DataFrame = _frame("apps")  # noqa: RUF009
+    app_assignments: pd.DataFrame = _frame("app_assignments")  # noqa: RUF009
+    profiles: pd.DataFrame = _frame("profiles")  # noqa: RUF009
+    profile_assignments: pd.DataFrame = _frame("profile_assignments")  # noqa: RUF009
+    devices: pd.DataFrame = _frame("devices")  # noqa: RUF009
+    registrations: pd.DataFrame = _frame("registrations")  # noqa: RUF009
 
     def gaps_for(self, *purposes: str) -> list[Gap]:
         """Gaps whose purpose is one of ``purposes``, or a per-item purpose under one of them
         (``"device_apps"`` matches ``"device_apps:17"``): a check needing them cannot decide."""
-        return [g for g in self.gaps if g.purpose in purposes or g.purpose.split(":", 1)[0] in purposes]
+        return [
+            g for g in self.gaps if g.purpose in purposes or g.purpose.split(":", 1)[0] in purposes
+        ]
 
     @property
     def budget_cut(self) -> bool:

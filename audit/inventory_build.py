@@ -28,8 +28,18 @@ from audit.uem import shapes
 from audit.versions import parse_version
 
 CORE_PURPOSES = {
-    "system_info", "og_search", "og_detail", "og_children", "tags", "smart_groups", "apps",
-    "profiles", "devices", "registrations", "discovery", "oauth_token",
+    "system_info",
+    "og_search",
+    "og_detail",
+    "og_children",
+    "tags",
+    "smart_groups",
+    "apps",
+    "profiles",
+    "devices",
+    "registrations",
+    "discovery",
+    "oauth_token",
 }
 CORE_PREFIXES = ("smart_group:", "app_detail:", "profile_detail:", "device_apps:")
 HUB_NAMES = re.compile(r"intelligent\s*hub|airwatch\s*agent", re.IGNORECASE)
@@ -102,32 +112,50 @@ def build_inventory(snapshot: Snapshot) -> Inventory:
         api_host=str(snapshot.tenant.get("api_host", "")),
         dropship_config=dict(ds),
         gaps=[
-            Gap(str(g.get("purpose")), str(g.get("endpoint")), str(g.get("reason")), g.get("status"),
-                str(g.get("kind") or "api"))
-            for g in snapshot.gaps if isinstance(g, dict)
+            Gap(
+                str(g.get("purpose")),
+                str(g.get("endpoint")),
+                str(g.get("reason")),
+                g.get("status"),
+                str(g.get("kind") or "api"),
+            )
+            for g in snapshot.gaps
+            if isinstance(g, dict)
         ],
         served_versions=recs.versions,
     )
 
     def shape_gap(purpose: str, endpoint: str) -> None:
-        inv.gaps.append(Gap(purpose, endpoint, "unexpected response shape: no list of items found", kind="shape"))
+        inv.gaps.append(
+            Gap(
+                purpose, endpoint, "unexpected response shape: no list of items found", kind="shape"
+            )
+        )
 
     info = recs.body("system_info")
     if isinstance(info, dict):
         version = shapes.get(info, "ProductVersion", "productVersion", "Version")
         inv.uem_version = None if version is None else str(version)
     elif recs.has("system_info"):
-        inv.gaps.append(Gap("system_info", "GET /api/system/info", "unexpected response shape", kind="shape"))
+        inv.gaps.append(
+            Gap("system_info", "GET /api/system/info", "unexpected response shape", kind="shape")
+        )
 
     scope = _org_groups(inv, recs, str(ds.get("organization_group") or ""), shape_gap)
     tag_rows, ok = recs.items("tags", ("Tags",))
     if not ok:
         shape_gap("tags", "GET /api/mdm/tags/search")
-    inv.tags = frame_from_rows("tags", [
-        {"id": shapes.row_id(t), "name": _text(shapes.get(t, "TagName", "Name", "name")),
-         "og_id": shapes.id_of(shapes.get(t, "LocationGroupId", "OrganizationGroupId"))}
-        for t in _dedupe(tag_rows)
-    ])
+    inv.tags = frame_from_rows(
+        "tags",
+        [
+            {
+                "id": shapes.row_id(t),
+                "name": _text(shapes.get(t, "TagName", "Name", "name")),
+                "og_id": shapes.id_of(shapes.get(t, "LocationGroupId", "OrganizationGroupId")),
+            }
+            for t in _dedupe(tag_rows)
+        ],
+    )
     sg_ids, sg_names = _smart_groups(inv, recs, tag_rows, ds, shape_gap)
     _apps(inv, recs, scope, sg_ids, sg_names, shape_gap)
     _profiles(inv, recs, sg_ids, shape_gap)
@@ -158,8 +186,11 @@ def _org_groups(inv: Inventory, recs: _Records, group_id: str, shape_gap: Any) -
     if not ok:
         shape_gap("og_search", "GET /api/system/groups/search")
     inv.og_search_candidates = [
-        {"group_id": shapes.get(r, "GroupId"), "name": shapes.get(r, "Name"),
-         "type": shapes.get(r, "LocationGroupType")}
+        {
+            "group_id": shapes.get(r, "GroupId"),
+            "name": shapes.get(r, "Name"),
+            "type": shapes.get(r, "LocationGroupType"),
+        }
         for r in rows
     ]
     row = pick_exact_og(rows, group_id) if group_id else None
@@ -178,23 +209,37 @@ def _org_groups(inv: Inventory, recs: _Records, group_id: str, shape_gap: Any) -
     }
     children = shapes.items_of(recs.body("og_children")) or []
     scope = og_rows_in_scope(og_id, children) if og_id is not None else set()
-    og_rows = {og_id: {"id": og_id, **{k: v for k, v in inv.dropship_og.items() if k != "id"},
-                       "parent_id": None, "in_scope": True}}
+    og_rows = {
+        og_id: {
+            "id": og_id,
+            **{k: v for k, v in inv.dropship_og.items() if k != "id"},
+            "parent_id": None,
+            "in_scope": True,
+        }
+    }
     for child in children:
         cid = shapes.row_id(child)
         if cid is None or cid == og_id:
             continue
         og_rows[cid] = {
-            "id": cid, "group_id": _text(shapes.get(child, "GroupId")), "uuid": _text(shapes.get(child, "Uuid")),
-            "name": _text(shapes.get(child, "Name")), "type": _text(shapes.get(child, "LocationGroupType")),
-            "parent_id": shapes.id_of(shapes.get(child, "ParentLocationGroup")), "in_scope": cid in scope,
+            "id": cid,
+            "group_id": _text(shapes.get(child, "GroupId")),
+            "uuid": _text(shapes.get(child, "Uuid")),
+            "name": _text(shapes.get(child, "Name")),
+            "type": _text(shapes.get(child, "LocationGroupType")),
+            "parent_id": shapes.id_of(shapes.get(child, "ParentLocationGroup")),
+            "in_scope": cid in scope,
         }
     inv.org_groups = frame_from_rows("org_groups", list(og_rows.values()))
     return scope
 
 
 def _smart_groups(
-    inv: Inventory, recs: _Records, tag_rows: list[dict[str, Any]], ds: Mapping[str, Any], shape_gap: Any
+    inv: Inventory,
+    recs: _Records,
+    tag_rows: list[dict[str, Any]],
+    ds: Mapping[str, Any],
+    shape_gap: Any,
 ) -> tuple[set[int], set[str]]:
     rows, ok = recs.items("smart_groups", ("SmartGroups",))
     if not ok:
@@ -214,20 +259,32 @@ def _smart_groups(
         sg_id = shapes.id_of(shapes.get(row, "SmartGroupID", "SmartGroupId", "Id", "id"))
         detail = details.get(sg_id) if sg_id is not None else None
         tag_ids, tag_names = criteria_tags(detail) if detail else ([], [])
-        out.append({
-            "id": sg_id, "uuid": _text(shapes.get(row, "SmartGroupUuid", "Uuid", "uuid")),
-            "name": _text(shapes.get(row, "Name", "name")),
-            "og_id": shapes.id_of(shapes.get(row, "ManagedByOrganizationGroupId", "OrganizationGroupId")),
-            "criteria_type": _text(shapes.get(detail, "CriteriaType")) if detail else None,
-            "tag_ids": tag_ids, "tag_names": tag_names, "criteria_read": detail is not None,
-            "is_dropship": sg_id in sg_ids,
-        })
+        out.append(
+            {
+                "id": sg_id,
+                "uuid": _text(shapes.get(row, "SmartGroupUuid", "Uuid", "uuid")),
+                "name": _text(shapes.get(row, "Name", "name")),
+                "og_id": shapes.id_of(
+                    shapes.get(row, "ManagedByOrganizationGroupId", "OrganizationGroupId")
+                ),
+                "criteria_type": _text(shapes.get(detail, "CriteriaType")) if detail else None,
+                "tag_ids": tag_ids,
+                "tag_names": tag_names,
+                "criteria_read": detail is not None,
+                "is_dropship": sg_id in sg_ids,
+            }
+        )
     inv.smart_groups = frame_from_rows("smart_groups", out)
     return sg_ids, sg_names
 
 
 def _apps(
-    inv: Inventory, recs: _Records, scope: set[int], sg_ids: set[int], sg_names: set[str], shape_gap: Any
+    inv: Inventory,
+    recs: _Records,
+    scope: set[int],
+    sg_ids: set[int],
+    sg_names: set[str],
+    shape_gap: Any,
 ) -> None:
     rows, ok = recs.items("apps", ("Application", "Applications", "applications"))
     if not ok:
@@ -238,34 +295,56 @@ def _apps(
         app_id = shapes.row_id(row)
         detail = recs.body(f"app_detail:{app_id}")
         detail = detail if isinstance(detail, dict) else None
-        how = shapes.get(shapes.get(detail or {}, "DeploymentOptions", default={}) or {}, "HowToInstall", default={})
+        how = shapes.get(
+            shapes.get(detail or {}, "DeploymentOptions", default={}) or {},
+            "HowToInstall",
+            default={},
+        )
         how = how if isinstance(how, dict) else {}
         context = _text(shapes.get(how, "InstallContext"))
         name = _text(shapes.get(row, "ApplicationName", "Name", "name"))
         version = _text(shapes.get(row, "AppVersion", "ActualFileVersion", "Version", "version"))
         platform = shapes.get(row, "Platform", "platform")
-        apps.append({
-            "id": app_id, "uuid": _text(shapes.get(row, "Uuid", "uuid")), "name": name, "version": version,
-            "app_type": _text(shapes.get(row, "AppType", "app_type")),
-            "platform": "WinRT" if str(platform) in ("12", "WinRT") else _text(platform),
-            "status": _text(shapes.get(row, "Status", "status")),
-            "og_id": shapes.id_of(shapes.get(row, "LocationGroupId", "OrganizationGroupId")),
-            "has_install_options": bool(how) if detail is not None else None,
-            "detail_read": detail is not None,
-            "smart_group_ids": sorted(ref_ids_and_names(shapes.get(row, "SmartGroups", "AssignedSmartGroups", "smart_groups"))[0]),
-        })
+        apps.append(
+            {
+                "id": app_id,
+                "uuid": _text(shapes.get(row, "Uuid", "uuid")),
+                "name": name,
+                "version": version,
+                "app_type": _text(shapes.get(row, "AppType", "app_type")),
+                "platform": "WinRT" if str(platform) in ("12", "WinRT") else _text(platform),
+                "status": _text(shapes.get(row, "Status", "status")),
+                "og_id": shapes.id_of(shapes.get(row, "LocationGroupId", "OrganizationGroupId")),
+                "has_install_options": bool(how) if detail is not None else None,
+                "detail_read": detail is not None,
+                "smart_group_ids": sorted(
+                    ref_ids_and_names(
+                        shapes.get(row, "SmartGroups", "AssignedSmartGroups", "smart_groups")
+                    )[0]
+                ),
+            }
+        )
         if detail is not None:
             for a in shapes.as_list(shapes.get(detail, "Assignments", "assignments")):
                 if not isinstance(a, dict):
                     continue
-                ids, names = ref_ids_and_names([a])
+                ids, _names = ref_ids_and_names([a])
                 sg_id = next(iter(ids), None)
-                assignments.append({
-                    "app_id": app_id, "app_name": name, "app_version": version, "smart_group_id": sg_id,
-                    "smart_group_name": _text(shapes.get(a, "SmartGroupName", "Name")) or sg_name_by_id.get(sg_id),
-                    "push_mode": _text(shapes.get(a, "PushMode", "push_mode", "AppDeliveryMethod")),
-                    "install_context": context, "endpoint": f"GET /api/mam/apps/internal/{app_id}",
-                })
+                assignments.append(
+                    {
+                        "app_id": app_id,
+                        "app_name": name,
+                        "app_version": version,
+                        "smart_group_id": sg_id,
+                        "smart_group_name": _text(shapes.get(a, "SmartGroupName", "Name"))
+                        or sg_name_by_id.get(sg_id),
+                        "push_mode": _text(
+                            shapes.get(a, "PushMode", "push_mode", "AppDeliveryMethod")
+                        ),
+                        "install_context": context,
+                        "endpoint": f"GET /api/mam/apps/internal/{app_id}",
+                    }
+                )
     inv.apps = frame_from_rows("apps", apps)
     inv.app_assignments = frame_from_rows("app_assignments", assignments)
 
@@ -298,19 +377,39 @@ def _profiles(inv: Inventory, recs: _Records, sg_ids: set[int], shape_gap: Any) 
         pid = shapes.id_of(shapes.get(general, "ProfileId", "Id", "id"))
         detail = recs.body(f"profile_detail:{pid}")
         detail = detail if isinstance(detail, dict) else None
-        dgeneral = detail.get("General") if detail and isinstance(detail.get("General"), dict) else (detail or {})
+        dgeneral = (
+            detail.get("General")
+            if detail and isinstance(detail.get("General"), dict)
+            else (detail or {})
+        )
         names, local, joined = _payload_flags(detail if detail is not None else row)
-        name = _text(shapes.get(dgeneral, "Name", "ProfileName") or shapes.get(general, "ProfileName", "Name", "name"))
-        profiles.append({
-            "id": pid, "uuid": _text(shapes.get(general, "ProfileUuid", "Uuid", "uuid")), "name": name,
-            "status": _text(shapes.get(general, "Status", "status")),
-            "platform": _text(shapes.get(general, "Platform", "platform")),
-            "context": _text(shapes.get(dgeneral, "ProfileContext") or shapes.get(general, "ProfileContext", "context")),
-            "assignment_type": _text(shapes.get(dgeneral, "AssignmentType") or shapes.get(general, "AssignmentType")),
-            "payload_names": names, "local_account": local, "domain_join": joined,
-            "detail_read": detail is not None,
-            "endpoint": f"GET /api/mdm/profiles/{pid}" if detail is not None else "GET /api/mdm/profiles/search",
-        })
+        name = _text(
+            shapes.get(dgeneral, "Name", "ProfileName")
+            or shapes.get(general, "ProfileName", "Name", "name")
+        )
+        profiles.append(
+            {
+                "id": pid,
+                "uuid": _text(shapes.get(general, "ProfileUuid", "Uuid", "uuid")),
+                "name": name,
+                "status": _text(shapes.get(general, "Status", "status")),
+                "platform": _text(shapes.get(general, "Platform", "platform")),
+                "context": _text(
+                    shapes.get(dgeneral, "ProfileContext")
+                    or shapes.get(general, "ProfileContext", "context")
+                ),
+                "assignment_type": _text(
+                    shapes.get(dgeneral, "AssignmentType") or shapes.get(general, "AssignmentType")
+                ),
+                "payload_names": names,
+                "local_account": local,
+                "domain_join": joined,
+                "detail_read": detail is not None,
+                "endpoint": f"GET /api/mdm/profiles/{pid}"
+                if detail is not None
+                else "GET /api/mdm/profiles/search",
+            }
+        )
         refs = shapes.get(dgeneral, "AssignedSmartGroups") or shapes.get(
             general, "AssignedSmartGroups", "assigned_smart_groups", "SmartGroups"
         )
@@ -320,7 +419,14 @@ def _profiles(inv: Inventory, recs: _Records, sg_ids: set[int], shape_gap: Any) 
             sg_name = _text(shapes.get(ref, "Name", "name")) if isinstance(ref, dict) else None
             if sg_id is None and ref_names:
                 sg_id = _sg_id_by_name(inv, next(iter(ref_names)))
-            assigned.append({"profile_id": pid, "profile_name": name, "smart_group_id": sg_id, "smart_group_name": sg_name})
+            assigned.append(
+                {
+                    "profile_id": pid,
+                    "profile_name": name,
+                    "smart_group_id": sg_id,
+                    "smart_group_name": sg_name,
+                }
+            )
     inv.profiles = frame_from_rows("profiles", profiles)
     inv.profile_assignments = frame_from_rows("profile_assignments", assigned)
 
@@ -340,7 +446,9 @@ def _devices(inv: Inventory, recs: _Records, scope: set[int], shape_gap: Any) ->
     for row in _dedupe(rows):
         og = shapes.get(row, "LocationGroupId", "location_group_id")
         og_id = shapes.id_of(og)
-        if device_platform(row) not in WINDOWS_PLATFORMS or (og_id is not None and scope and og_id not in scope):
+        if device_platform(row) not in WINDOWS_PLATFORMS or (
+            og_id is not None and scope and og_id not in scope
+        ):
             continue
         dev_id = shapes.row_id(row)
         purpose = f"device_apps:{dev_id}"
@@ -357,15 +465,28 @@ def _devices(inv: Inventory, recs: _Records, scope: set[int], shape_gap: Any) ->
                 version = shapes.get(app, "Version", "installed_version", "BuildVersion", "version")
                 parsed_v = parse_version(version)
                 if best is None or (parsed_v is not None and parsed_v > best):
-                    best, hub_name, hub_version = parsed_v or (), name, None if version is None else str(version)
-        devices.append({
-            "id": dev_id, "uuid": _text(shapes.get(row, "Uuid", "uuid")),
-            "serial": _text(shapes.get(row, "SerialNumber", "serial_number")),
-            "name": _text(shapes.get(row, "DeviceFriendlyName", "friendly_name", "Name")),
-            "platform": "WinRT", "og_id": og_id, "last_seen": _text(shapes.get(row, "LastSeen", "last_seen")),
-            "enrollment_status": _text(shapes.get(row, "EnrollmentStatus", "enrollment_status")),
-            "hub_app_name": hub_name, "hub_version": hub_version, "inventory_read": read,
-        })
+                    best, hub_name, hub_version = (
+                        parsed_v or (),
+                        name,
+                        None if version is None else str(version),
+                    )
+        devices.append(
+            {
+                "id": dev_id,
+                "uuid": _text(shapes.get(row, "Uuid", "uuid")),
+                "serial": _text(shapes.get(row, "SerialNumber", "serial_number")),
+                "name": _text(shapes.get(row, "DeviceFriendlyName", "friendly_name", "Name")),
+                "platform": "WinRT",
+                "og_id": og_id,
+                "last_seen": _text(shapes.get(row, "LastSeen", "last_seen")),
+                "enrollment_status": _text(
+                    shapes.get(row, "EnrollmentStatus", "enrollment_status")
+                ),
+                "hub_app_name": hub_name,
+                "hub_version": hub_version,
+                "inventory_read": read,
+            }
+        )
     inv.devices = frame_from_rows("devices", devices)
     inv.devices_listed = len(devices)
     inv.devices_inventoried = sum(1 for d in devices if d["inventory_read"])
@@ -383,14 +504,18 @@ def _registrations(inv: Inventory, recs: _Records, shape_gap: Any) -> None:
             name = shapes.get(tag, "name", "Name", "TagName") if isinstance(tag, dict) else tag
             if name is not None:
                 tags.append(str(name))
-        out.append({
-            "serial": _text(shapes.get(row, "serial_number", "SerialNumber")),
-            "name": _text(shapes.get(row, "friendly_name", "FriendlyName", "device_name")),
-            "model": _text(shapes.get(row, "model_number", "model", "ModelNumber")),
-            "tags": tags,
-            "enrollment_status": _text(shapes.get(row, "enrollment_status", "status", "EnrollmentStatus")),
-            "og_uuid": _text(shapes.get(row, "organization_group_uuid", "og_uuid")),
-        })
+        out.append(
+            {
+                "serial": _text(shapes.get(row, "serial_number", "SerialNumber")),
+                "name": _text(shapes.get(row, "friendly_name", "FriendlyName", "device_name")),
+                "model": _text(shapes.get(row, "model_number", "model", "ModelNumber")),
+                "tags": tags,
+                "enrollment_status": _text(
+                    shapes.get(row, "enrollment_status", "status", "EnrollmentStatus")
+                ),
+                "og_uuid": _text(shapes.get(row, "organization_group_uuid", "og_uuid")),
+            }
+        )
     inv.registrations = frame_from_rows("registrations", out)
 
 
@@ -410,7 +535,9 @@ def _discovery(inv: Inventory, snapshot: Snapshot, recs: _Records, ds: Mapping[s
         "domain": domain,
         "url": (last or {}).get("url") or (last or {}).get("path"),
         "status": status,
-        "group_id": _text(shapes.get(body, "GroupId", "groupId")) if isinstance(body, dict) else None,
+        "group_id": _text(shapes.get(body, "GroupId", "groupId"))
+        if isinstance(body, dict)
+        else None,
         "body": body,
         "error": error,
     }

@@ -59,13 +59,19 @@ def validate_config_against(registry: Registry, config: Config) -> None:
     known = set(registry.checks)
     for i, waiver in enumerate(config.waivers):
         if waiver.check not in known:
-            raise ConfigError(config.source, f"waivers[{i}].check", f"unknown check {waiver.check!r} (see `ws1-audit checks`)")
+            raise ConfigError(
+                config.source,
+                f"waivers[{i}].check",
+                f"unknown check {waiver.check!r} (see `ws1-audit checks`)",
+            )
 
 
 def make_client(config: Config, *, transport: httpx.AsyncBaseTransport | None = None) -> UEMClient:
     """The UEM client for a config: auth, TLS, limits, and a recorder that redacts the secrets."""
     tenant, limits = config.tenant, config.collect
-    verify: bool | str = str(tenant["ca_bundle"]) if tenant.get("ca_bundle") else bool(tenant["verify_tls"])
+    verify: bool | str = (
+        str(tenant["ca_bundle"]) if tenant.get("ca_bundle") else bool(tenant["verify_tls"])
+    )
     return UEMClient(
         str(tenant["api_url"]),
         auth_from_config(config),
@@ -95,7 +101,9 @@ async def collect_async(
         scope = f"{config.tenant['api_url']}|{config.dropship['organization_group']}"
         cache = ResponseCache(config.collect["cache_dir"], scope)
     async with make_client(config, transport=transport) as client:
-        collector = Collector(config, client, cache=cache, progress=progress, plugin_hook=registry.manager.hook)
+        collector = Collector(
+            config, client, cache=cache, progress=progress, plugin_hook=registry.manager.hook
+        )
         snapshot = await collector.run()
     snapshot.mode = mode
     return snapshot
@@ -124,7 +132,11 @@ def evaluate(
     if config is not None:
         validate_config_against(registry, config)
     requirements = dict(config.requirements) if config else default_requirements()
-    report = dict(config.report) if config else {"organisation": "", "logo": None, "fail_on": "medium", "formats": list(FORMATS)}
+    report = (
+        dict(config.report)
+        if config
+        else {"organisation": "", "logo": None, "fail_on": "medium", "formats": list(FORMATS)}
+    )
     fail_on = fail_on or str(report.get("fail_on") or "medium")
     dropship = dict(snapshot.dropship)
     inventory = build_inventory(snapshot)
@@ -144,7 +156,9 @@ def evaluate(
     warnings = list(info.warnings)
     verify_tls = bool(snapshot.stats.get("verify_tls", True))
     if not verify_tls:
-        warnings.append("TLS certificate verification was disabled for this collection (verify_tls = false)")
+        warnings.append(
+            "TLS certificate verification was disabled for this collection (verify_tls = false)"
+        )
     results = build_results(
         checks=entries,
         summary=summarise(entries, fail_on),
@@ -161,14 +175,23 @@ def evaluate(
             "name": inventory.tenant_name,
             "api_host": inventory.api_host,
             "uem_version": inventory.uem_version,
-            "organization_group": None if og is None else {k: og.get(k) for k in ("group_id", "uuid", "name", "type")},
+            "organization_group": None
+            if og is None
+            else {k: og.get(k) for k in ("group_id", "uuid", "name", "type")},
         },
         dropship={
-            **{k: dropship.get(k) for k in ("organization_group", "tags", "email_domain", "upn", "username")},
+            **{
+                k: dropship.get(k)
+                for k in ("organization_group", "tags", "email_domain", "upn", "username")
+            },
             "smart_groups": [str(n) for n in inventory.dropship_smart_groups()["name"].tolist()],
         },
         report={**report, "logo": str(report["logo"]) if report.get("logo") else None},
-        snapshot={"sha256": snapshot.sha256, "requests": snapshot.request_count, "gaps": snapshot.gaps},
+        snapshot={
+            "sha256": snapshot.sha256,
+            "requests": snapshot.request_count,
+            "gaps": snapshot.gaps,
+        },
         catalogue_version=catalogue_version(checks),
     )
     if baseline is not None:

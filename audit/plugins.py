@@ -50,13 +50,15 @@ class Registry:
 
 
 def _plugin_name(manager: pluggy.PluginManager, plugin: object) -> str:
-    return manager.get_name(plugin) or getattr(plugin, "__name__", repr(plugin))
+    return str(manager.get_name(plugin) or getattr(plugin, "__name__", repr(plugin)))
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
     if os.environ.get("WS1_AUDIT_NO_ENTRYPOINTS") == "1":
         return []
-    blocked = {n.strip() for n in os.environ.get("WS1_AUDIT_BLOCK_PLUGINS", "").split(",") if n.strip()}
+    blocked = {
+        n.strip() for n in os.environ.get("WS1_AUDIT_BLOCK_PLUGINS", "").split(",") if n.strip()
+    }
     return [ep for ep in metadata.entry_points(group=hookspecs.PROJECT) if ep.name not in blocked]
 
 
@@ -72,7 +74,9 @@ def load_plugins(extra: tuple[Any, ...] = ()) -> Registry:
             manager.register(ep.load(), name=ep.name)
         except Exception as exc:  # a broken plugin must not stop the run
             registry.problems.append(
-                LoadProblem(f"plugin_{ep.name}", ep.name, f"plugin {ep.name!r} failed to load: {exc}")
+                LoadProblem(
+                    f"plugin_{ep.name}", ep.name, f"plugin {ep.name!r} failed to load: {exc}"
+                )
             )
     for plugin in extra:
         manager.register(plugin)
@@ -94,7 +98,9 @@ def _register_checks(registry: Registry) -> None:
             cid = getattr(getattr(check, "meta", None), "id", None) or f"{_plugin}_unnamed"
             try:
                 if not isinstance(check, Check):
-                    raise CheckDefinitionError(f"{_plugin} registered {type(check).__name__}, not a Check")
+                    raise CheckDefinitionError(
+                        f"{_plugin} registered {type(check).__name__}, not a Check"
+                    )
                 check.meta.validate()
             except CheckDefinitionError as exc:
                 registry.problems.append(LoadProblem(str(cid), _plugin, str(exc)))
@@ -115,7 +121,9 @@ def _register_checks(registry: Registry) -> None:
             impl.function(register=register)
         except Exception as exc:
             registry.problems.append(
-                LoadProblem(f"plugin_{plugin_name}", plugin_name, f"registering checks failed: {exc}")
+                LoadProblem(
+                    f"plugin_{plugin_name}", plugin_name, f"registering checks failed: {exc}"
+                )
             )
 
 
@@ -126,7 +134,9 @@ def _register_renderers(registry: Registry) -> None:
         def register(renderer: Renderer, _plugin: str = plugin_name) -> None:
             name = getattr(renderer, "name", None)
             if not isinstance(name, str) or not name:
-                registry.problems.append(LoadProblem(f"renderer_{_plugin}", _plugin, "renderer without a name"))
+                registry.problems.append(
+                    LoadProblem(f"renderer_{_plugin}", _plugin, "renderer without a name")
+                )
                 return
             if name in registry.renderers:
                 registry.problems.append(
@@ -139,7 +149,9 @@ def _register_renderers(registry: Registry) -> None:
             impl.function(register=register)
         except Exception as exc:
             registry.problems.append(
-                LoadProblem(f"plugin_{plugin_name}", plugin_name, f"registering renderers failed: {exc}")
+                LoadProblem(
+                    f"plugin_{plugin_name}", plugin_name, f"registering renderers failed: {exc}"
+                )
             )
 
 

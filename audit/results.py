@@ -25,7 +25,9 @@ FAILING = {"fail", "error", "manual"}
 @cache
 def results_schema() -> dict[str, Any]:
     """The JSON Schema of results.json (schema_version 1)."""
-    text = resources.files("audit").joinpath("schema/results.schema.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("audit").joinpath("schema/results.schema.json").read_text(encoding="utf-8")
+    )
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -44,7 +46,8 @@ def validate_results(results: Any, file: str = "results.json") -> None:
     """Raise InputFileError when ``results`` does not match the schema."""
     if isinstance(results, dict) and results.get("schema_version") not in (None, SCHEMA_VERSION):
         raise InputFileError(
-            file, f"unsupported schema_version {results.get('schema_version')!r} (expected {SCHEMA_VERSION})"
+            file,
+            f"unsupported schema_version {results.get('schema_version')!r} (expected {SCHEMA_VERSION})",
         )
     problem = schema_problem(results)
     if problem:
@@ -61,7 +64,7 @@ def load_results(path: str | Path) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputFileError(str(p), f"not valid JSON ({exc})") from exc
     validate_results(data, str(p))
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def build_results(
@@ -79,7 +82,10 @@ def build_results(
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": __version__, "catalogue_version": catalogue_version},
-        "run": {"id": run.get("id") or str(uuid.uuid4()), **{k: v for k, v in run.items() if k != "id"}},
+        "run": {
+            "id": run.get("id") or str(uuid.uuid4()),
+            **{k: v for k, v in run.items() if k != "id"},
+        },
         "tenant": tenant,
         "dropship": dropship,
         "report": report,
@@ -105,7 +111,9 @@ def change_of(old_status: str | None, new_status: str) -> str:
     return "unchanged"
 
 
-def apply_baseline(results: dict[str, Any], baseline: dict[str, Any], path: str = "") -> dict[str, Any]:
+def apply_baseline(
+    results: dict[str, Any], baseline: dict[str, Any], path: str = ""
+) -> dict[str, Any]:
     """Mark each check's ``change`` against ``baseline`` and record the evidence-row drift."""
     old = {c["id"]: c for c in baseline.get("checks", [])}
     changes: dict[str, list[str]] = {"new": [], "fixed": [], "regressed": [], "unchanged": []}

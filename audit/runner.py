@@ -47,7 +47,11 @@ def _run_one(check: Check, ctx: CheckContext) -> Outcome:
         return Outcome(
             "error",
             f"The check could not decide: it raised {type(exc).__name__}: {exc}"[:500],
-            Evidence(["Exception", "Message", "Where"], [[type(exc).__name__, str(exc)[:1000], where]], "check code"),
+            Evidence(
+                ["Exception", "Message", "Where"],
+                [[type(exc).__name__, str(exc)[:1000], where]],
+                "check code",
+            ),
         )
 
 
@@ -100,7 +104,9 @@ def run_checks(
             **check.meta.as_dict(),
             "status": outcome.status,
             "summary": outcome.summary,
-            "evidence": {**Evidence(list(outcome.evidence.columns), rows, outcome.evidence.source).as_dict()},
+            "evidence": {
+                **Evidence(list(outcome.evidence.columns), rows, outcome.evidence.source).as_dict()
+            },
             "attestation": outcome.attestation,
             "waiver": None,
             "change": None,
@@ -110,21 +116,27 @@ def run_checks(
             entry["waiver"] = _waiver_state(waiver, rows, today)
         out.append(entry)
     for problem in problems:
-        out.append({
-            "id": problem.id if problem.id.replace("_", "").isalnum() and problem.id[:1].isalpha() else "plugin_error",
-            "title": f"Plugin {problem.plugin} loads and registers its checks",
-            "severity": "high",
-            "requirement": "Every configured check runs",
-            "rationale": "A check that cannot load cannot verify its requirement.",
-            "remediation": ["1. Fix or remove the plugin named in the evidence, then re-run."],
-            "references": [],
-            "status": "error",
-            "summary": problem.message[:500],
-            "evidence": Evidence(["Plugin", "Problem"], [[problem.plugin, problem.message]], "plugin loader").as_dict(),
-            "attestation": None,
-            "waiver": None,
-            "change": None,
-        })
+        out.append(
+            {
+                "id": problem.id
+                if problem.id.replace("_", "").isalnum() and problem.id[:1].isalpha()
+                else "plugin_error",
+                "title": f"Plugin {problem.plugin} loads and registers its checks",
+                "severity": "high",
+                "requirement": "Every configured check runs",
+                "rationale": "A check that cannot load cannot verify its requirement.",
+                "remediation": ["1. Fix or remove the plugin named in the evidence, then re-run."],
+                "references": [],
+                "status": "error",
+                "summary": problem.message[:500],
+                "evidence": Evidence(
+                    ["Plugin", "Problem"], [[problem.plugin, problem.message]], "plugin loader"
+                ).as_dict(),
+                "attestation": None,
+                "waiver": None,
+                "change": None,
+            }
+        )
     for entry in out:
         entry["blocking"] = is_blocking(entry, fail_on)
     return out

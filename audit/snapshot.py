@@ -69,7 +69,9 @@ class Snapshot:
 
 def content_hash(body: dict[str, Any]) -> str:
     """SHA-256 of ``body`` as canonical JSON (sorted keys, no whitespace, UTF-8)."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    canonical = json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -98,12 +100,15 @@ def snapshot_from_dict(data: Any, file: str = "<snapshot>") -> Snapshot:
     version = data.get("snapshot_version")
     if version != SNAPSHOT_VERSION:
         raise InputFileError(
-            file, f"unsupported snapshot_version {version!r} (this ws1-audit reads {SNAPSHOT_VERSION})"
+            file,
+            f"unsupported snapshot_version {version!r} (this ws1-audit reads {SNAPSHOT_VERSION})",
         )
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
         raise InputFileError(file, f"not a snapshot: missing {', '.join(missing)}")
-    if not isinstance(data["requests"], list) or not all(isinstance(r, dict) for r in data["requests"]):
+    if not isinstance(data["requests"], list) or not all(
+        isinstance(r, dict) for r in data["requests"]
+    ):
         raise InputFileError(file, "not a snapshot: requests must be a list of objects")
     snapshot = Snapshot(
         tool=data["tool"],
@@ -119,6 +124,7 @@ def snapshot_from_dict(data: Any, file: str = "<snapshot>") -> Snapshot:
     recorded = data.get("content_sha256")
     if recorded != snapshot.sha256:
         raise InputFileError(
-            file, "integrity check failed: content_sha256 does not match the content (edited or truncated)"
+            file,
+            "integrity check failed: content_sha256 does not match the content (edited or truncated)",
         )
     return snapshot

@@ -33,8 +33,14 @@ _EXAMPLES: dict[str, Any] = {
 }
 # Keys left commented out in the template (optional, or one of two alternatives).
 _COMMENTED = {
-    "tenant.client_id", "tenant.client_secret_env", "tenant.token_url", "tenant.region", "tenant.ca_bundle",
-    "dropship.smart_groups", "collect.cache_dir", "report.logo",
+    "tenant.client_id",
+    "tenant.client_secret_env",
+    "tenant.token_url",
+    "tenant.region",
+    "tenant.ca_bundle",
+    "dropship.smart_groups",
+    "collect.cache_dir",
+    "report.logo",
 }
 
 
@@ -54,7 +60,9 @@ def _line(section: str, name: str, key: Key) -> list[str]:
     dotted = f"{section}.{name}"
     value = _EXAMPLES.get(dotted, key.default)
     required = " (required)" if key.required else ""
-    default = "" if key.required or key.default in (None, "", []) else f"; default {_toml(key.default)}"
+    default = (
+        "" if key.required or key.default in (None, "", []) else f"; default {_toml(key.default)}"
+    )
     comment = f"# {key.doc}{required}{default}; {key.expected()}"
     prefix = "# " if dotted in _COMMENTED or (value is None and not key.required) else ""
     return [comment, f"{prefix}{name} = {_toml(value)}"]
@@ -65,8 +73,8 @@ def config_template() -> str:
     out = [
         "# ws1-audit configuration: one file per tenant.",
         "# Secrets never live in this file: it names environment variables that hold them.",
-        "# auth = \"basic\" needs username, password_env and tenant_code_env;",
-        "# auth = \"oauth\" needs client_id, client_secret_env and token_url or region.",
+        '# auth = "basic" needs username, password_env and tenant_code_env;',
+        '# auth = "oauth" needs client_id, client_secret_env and token_url or region.',
         "",
     ]
     for section, keys in SCHEMA.items():
@@ -76,7 +84,8 @@ def config_template() -> str:
         out.append("")
     out += [
         "# Attestations: a named person's dated statement for what no API shows.",
-        "# Keys: " + "; ".join(f"{n}: {k.doc} ({k.expected()})" for n, k in ATTESTATION_KEYS.items()),
+        "# Keys: "
+        + "; ".join(f"{n}: {k.doc} ({k.expected()})" for n, k in ATTESTATION_KEYS.items()),
         "# [[attestations]]",
         '# check = "hub_auto_update"',
         "# value = true",

@@ -19,13 +19,27 @@ def tenant_config(
 ) -> tuple[Config, dict[str, str]]:
     """A config for a simulated tenant (Basic auth with the scenario's credentials)."""
     creds = tenant["credentials"]
-    env = {"SIM_PASSWORD": creds["password"], "SIM_TENANT_CODE": creds["tenant_code"],
-           "SIM_CLIENT_SECRET": creds.get("client_secret", "")}
+    env = {
+        "SIM_PASSWORD": creds["password"],
+        "SIM_TENANT_CODE": creds["tenant_code"],
+        "SIM_CLIENT_SECRET": creds.get("client_secret", ""),
+    }
     data: dict[str, Any] = {
-        "tenant": {"name": tenant["name"], "api_url": api_url, "username": creds["username"],
-                   "password_env": "SIM_PASSWORD", "tenant_code_env": "SIM_TENANT_CODE"},
-        "dropship": {"organization_group": "contoso", "tags": ["RnD"], "email_domain": "contoso.com",
-                     "autodiscovery_url": api_url, "upn": "dropship@contoso.com", "username": "dropship-contoso"},
+        "tenant": {
+            "name": tenant["name"],
+            "api_url": api_url,
+            "username": creds["username"],
+            "password_env": "SIM_PASSWORD",
+            "tenant_code_env": "SIM_TENANT_CODE",
+        },
+        "dropship": {
+            "organization_group": "contoso",
+            "tags": ["RnD"],
+            "email_domain": "contoso.com",
+            "autodiscovery_url": api_url,
+            "upn": "dropship@contoso.com",
+            "username": "dropship-contoso",
+        },
         "collect": {"retries": 3},
         "attestations": attestations or [],
         "waivers": waivers or [],

@@ -7,22 +7,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sim_helpers import tenant_config
 
 from audit import pipeline
 from audit.inventory_build import build_inventory
 from audit.results import validate_results
 from audit.simulator import load_scenario
 from audit.snapshot import load_snapshot, save_snapshot
-from sim_helpers import tenant_config
 
 READY_ATTESTATIONS = [
     {"check": c, "value": True, "by": "Dana", "date": dt.date.today() - dt.timedelta(days=3)}
-    for c in ("saas_tenant", "hub_auto_update", "software_distribution", "auto_enrollment_disabled",
-              "dropship_enabled", "device_staging")
+    for c in (
+        "saas_tenant",
+        "hub_auto_update",
+        "software_distribution",
+        "auto_enrollment_disabled",
+        "dropship_enabled",
+        "device_staging",
+    )
 ]
 
 
-def audit(simulator: Any, tmp_path: Path, scenario: str = "ready", **kwargs: Any) -> tuple[dict[str, Any], Any, Any]:
+def audit(
+    simulator: Any, tmp_path: Path, scenario: str = "ready", **kwargs: Any
+) -> tuple[dict[str, Any], Any, Any]:
     tenant = load_scenario(scenario)
     server = simulator(tenant)
     config, _ = tenant_config(server.url, tenant, tmp_path, **kwargs)
@@ -77,7 +85,7 @@ def test_inventory_scope_excludes_sibling_customer(simulator: Any, tmp_path: Pat
 
 
 def test_device_inventory_only_for_windows_devices_in_scope(simulator: Any, tmp_path: Path) -> None:
-    _, snapshot, server = audit(simulator, tmp_path)
+    _, snapshot, _server = audit(simulator, tmp_path)
     inv = build_inventory(snapshot)
     device_calls = [r for r in snapshot.requests if str(r["purpose"]).startswith("device_apps:")]
     assert len({r["purpose"] for r in device_calls}) == len(inv.devices)
@@ -96,8 +104,18 @@ def test_no_secret_in_snapshot(simulator: Any, tmp_path: Path) -> None:
 @pytest.mark.parametrize("scenario", ["ready", "not-ready"])
 def test_results_render_in_every_format(simulator: Any, tmp_path: Path, scenario: str) -> None:
     results, _, _ = audit(simulator, tmp_path, scenario=scenario)
-    files = pipeline.render(results, tmp_path / "out", ["html", "pdf", "csv", "junit", "md", "handover", "json"])
+    files = pipeline.render(
+        results, tmp_path / "out", ["html", "pdf", "csv", "junit", "md", "handover", "json"]
+    )
     names = {p.name for p in files}
-    assert {"report.html", "report.pdf", "findings.csv", "evidence.csv", "junit.xml", "summary.md",
-            "handover.pdf", "results.json"} <= names
+    assert {
+        "report.html",
+        "report.pdf",
+        "findings.csv",
+        "evidence.csv",
+        "junit.xml",
+        "summary.md",
+        "handover.pdf",
+        "results.json",
+    } <= names
     assert all(p.stat().st_size > 0 for p in files)

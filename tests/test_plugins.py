@@ -8,7 +8,9 @@ from audit.plugins import load_plugins
 
 
 def _check(cid: str, severity: str = "low") -> Check:
-    return Check(CheckMeta(cid, "t", severity, "r", "why", ("1. x",)), lambda ctx: Outcome("pass", "ok"))
+    return Check(
+        CheckMeta(cid, "t", severity, "r", "why", ("1. x",)), lambda ctx: Outcome("pass", "ok")
+    )
 
 
 class DuplicatePlugin:

@@ -17,9 +17,15 @@ def meta(cid: str, severity: str = "high") -> CheckMeta:
     return CheckMeta(cid, f"{cid} holds", severity, "req", "why", ("1. Do it.",))
 
 
-def fixed(cid: str, status: str, severity: str = "high", rows: list[list[object]] | None = None) -> Check:
+def fixed(
+    cid: str, status: str, severity: str = "high", rows: list[list[object]] | None = None
+) -> Check:
     def evaluate(ctx: CheckContext) -> Outcome:
-        return Outcome(status, f"{cid} is {status}", Evidence(["Item", "Value"], rows or [["a", 1]], "GET /api/x"))  # type: ignore[arg-type]
+        return Outcome(
+            status,
+            f"{cid} is {status}",
+            Evidence(["Item", "Value"], rows or [["a", 1]], "GET /api/x"),
+        )  # type: ignore[arg-type]
 
     return Check(meta(cid, severity), evaluate)
 
@@ -42,7 +48,10 @@ def test_a_crashing_check_becomes_error_and_the_others_run() -> None:
 
 
 def test_load_problems_become_error_results() -> None:
-    out = run([fixed("ok", "pass")], problems=[LoadProblem("plugin_broken", "broken", "plugin 'broken' failed to load: boom")])
+    out = run(
+        [fixed("ok", "pass")],
+        problems=[LoadProblem("plugin_broken", "broken", "plugin 'broken' failed to load: boom")],
+    )
     assert out[-1]["id"] == "plugin_broken" and out[-1]["status"] == "error"
 
 
@@ -65,7 +74,10 @@ def test_expired_waiver_no_longer_counts() -> None:
 def test_row_scoped_waiver_covers_only_its_rows() -> None:
     waiver = Waiver("bad", "legacy", "Jane", TODAY + dt.timedelta(days=10), rows=("Legacy VPN",))
     covered = run([fixed("bad", "fail", rows=[["Legacy VPN", "OnDemand"]])], waivers=[waiver])
-    partial = run([fixed("bad", "fail", rows=[["Legacy VPN", "OnDemand"], ["Chrome", "OnDemand"]])], waivers=[waiver])
+    partial = run(
+        [fixed("bad", "fail", rows=[["Legacy VPN", "OnDemand"], ["Chrome", "OnDemand"]])],
+        waivers=[waiver],
+    )
     assert covered[0]["waiver"]["active"] is True
     assert partial[0]["waiver"]["active"] is False and "1 of 2" in partial[0]["waiver"]["note"]
 
@@ -85,7 +97,14 @@ def test_manual_and_error_block_but_warn_does_not() -> None:
 def test_score_and_counts() -> None:
     out = run([fixed("a", "pass"), fixed("b", "fail"), fixed("c", "warn"), fixed("d", "skipped")])
     summary = summarise(out, "medium")
-    assert summary["counts"] == {"pass": 1, "fail": 1, "warn": 1, "manual": 0, "error": 0, "skipped": 1}
+    assert summary["counts"] == {
+        "pass": 1,
+        "fail": 1,
+        "warn": 1,
+        "manual": 0,
+        "error": 0,
+        "skipped": 1,
+    }
     assert summary["score"] == 50  # pass 5 + warn 2.5 of 15
     assert summary["blocking"] == ["b"]
 

@@ -16,8 +16,15 @@ def sample() -> Snapshot:
         tool={"name": "ws1-audit", "version": "0"},
         tenant={"name": "T", "api_url": "https://as1.awmdm.com", "api_host": "as1.awmdm.com"},
         dropship={"organization_group": "contoso", "tags": ["RnD"]},
-        requests=[{"purpose": "system_info", "method": "GET", "path": "/api/system/info", "status": 200,
-                   "body": {"ProductVersion": "23.10.0.5"}}],
+        requests=[
+            {
+                "purpose": "system_info",
+                "method": "GET",
+                "path": "/api/system/info",
+                "status": 200,
+                "body": {"ProductVersion": "23.10.0.5"},
+            }
+        ],
     )
 
 
@@ -39,9 +46,12 @@ def test_edited_snapshot_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "words"),
-    [("{\"snapshot_version\": 1, ", "invalid JSON"), ("[]", "expected a JSON object"),
-     ("{\"snapshot_version\": 7}", "unsupported snapshot_version 7"),
-     ("{\"snapshot_version\": 1}", "missing")],
+    [
+        ('{"snapshot_version": 1, ', "invalid JSON"),
+        ("[]", "expected a JSON object"),
+        ('{"snapshot_version": 7}', "unsupported snapshot_version 7"),
+        ('{"snapshot_version": 1}', "missing"),
+    ],
 )
 def test_bad_snapshot_files(tmp_path: Path, content: str, words: str) -> None:
     path = tmp_path / "snapshot.json"

@@ -88,8 +88,13 @@ def id_of(value: Any) -> int | None:
     return None
 
 
-def get(row: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
-    """The first present, non-None value of ``keys`` (exact, then case-insensitive)."""
+def get(row: Any, *keys: str, default: Any = None) -> Any:
+    """The first present, non-None value of ``keys`` (exact, then case-insensitive).
+
+    ``row`` may be anything: a non-mapping (None, a list, a string) yields ``default``.
+    """
+    if not isinstance(row, Mapping):
+        return default
     for key in keys:
         if key in row and row[key] is not None:
             return row[key]
