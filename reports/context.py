@@ -1,0 +1,458 @@
+"""The view model: what the HTML, PDF and handover templates show, built from results.json.
+
+Templates never reach into the raw results dict: :func:`build_report` turns it into plain
+dataclasses with labels, symbols, clipped text and counts worked out once, so the HTML and
+the PDF say the same things. Text here is plain (HTML-escaping is Jinja's autoescape);
+tenant strings are already passed through :func:`reports.text.clip`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reports import text as t
+
+LOG = logging.getLogger("ws1_audit.reports")
+
+STATUSES = ("pass", "fail", "warn", "manual", "error", "skipped")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+STATUS_LABEL = {
+    "pass": "Pass",
+    "fail": "Fail",
+    "warn": "Warning",
+    "manual": "Manual",
+    "error": "Error",
+    "skipped": "Skipped",
+}
+#: Status is never shown by colour alone: every badge carries a symbol and a label.
+STATUS_SYMBOL = {"pass": "✓", "fail": "✗", "warn": "!", "manual": "?", "error": "⊘", "skipped": "–"}
+STATUS_MEANING = {
+    "pass": "the requirement is met",
+    "fail": "the requirement is not met",
+    "warn": "met, but something needs attention (e.g. a stale attestation)",
+    "manual": "no automated evidence and no attestation: a person must confirm",
+    "error": "the check could not decide (bad data, crash, missing inventory)",
+    "skipped": "not applicable, with the reason in the summary",
+}
+CHANGE_LABEL = {
+    "new": "New finding",
+    "fixed": "Fixed",
+    "regressed": "Regressed",
+    "unchanged": "Unchanged",
+}
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+_STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s+")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of each tenant string a medium shows before an ellipsis."""
+
+    title: int = 300
+    text: int = 2000
+    cell: int = 500
+    short: int = 160
+    rows: int = 50
+
+
+PDF_LIMITS = Limits(cell=200)
+HTML_LIMITS = Limits()
+
+
+@dataclass
+class Link:
+    """A reference: ``href`` is set only for http(s) URLs; anything else is shown as text."""
+
+    text: str
+    href: str | None
+
+
+@dataclass
+class EvidenceView:
+    """An evidence table as shown: the first rows, and how many more exist."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    total_rows: int
+    in_results: int
+    source: str
+    kind: str
+    widths: list[int] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> int:
+        """Rows not shown here (they are in evidence.csv and results.json)."""
+        return max(self.total_rows - len(self.rows), 0)
+
+
+@dataclass
+class CheckView:
+    """One check, ready for a template."""
+
+    id: str
+    anchor: str
+    number: int
+    title: str
+    severity: str
+    status: str
+    summary: str
+    requirement: str
+    rationale: str
+    remediation: list[str]
+    remediation_copy: str
+    references: list[Link]
+    blocking: bool
+    waived: bool
+    change: str | None
+    evidence: EvidenceView
+    attestation: dict[str, Any] | None
+    waiver: dict[str, Any] | None
+    drift: dict[str, int] | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABEL.get(self.status, self.status)
+
+    @property
+    def symbol(self) -> str:
+        return STATUS_SYMBOL.get(self.status, "•")
+
+    @property
+    def change_label(self) -> str:
+        return CHANGE_LABEL.get(self.change or "", "")
+
+
+@dataclass
+class ReportView:
+    """Everything the report templates show."""
+
+    title: str
+    organisation: str
+    logo: str | None
+    tenant: dict[str, str]
+    run: dict[str, str]
+    dropship: dict[str, Any]
+    ready: bool
+    fail_on: str
+    score: int
+    counts: list[tuple[str, str, str, int]]
+    checks: list[CheckView]
+    blocking: list[CheckView]
+    waived: list[CheckView]
+    baseline: dict[str, Any] | None
+    command: str
+    snapshot: dict[str, Any]
+    warnings: list[str]
+    running_head: str
+    keywords: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return "Ready" if self.ready else "Not ready"
+
+
+def utc_text(value: Any) -> str:
+    """An ISO 8601 timestamp as ``YYYY-MM-DD HH:MM UTC`` (unparseable input shown as is)."""
+    if not isinstance(value, str) or not value:
+        return "—"
+    try:
+        stamp = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return t.clip(value, 40)
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(dt.UTC)
+    return stamp.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def evidence_kind(check: dict[str, Any]) -> str:
+    """Where a check's evidence came from, in one word or two: API, Attestation, ..."""
+    source = str((check.get("evidence") or {}).get("source") or "").lower()
+    attested = bool(check.get("attestation")) or "attestation" in source
+    api = bool(source) and source.replace("attestation", "").strip(" ;,+") != ""
+    if api and attested:
+        return "API + attestation"
+    if attested:
+        return "Attestation"
+    return "API" if api else "None"
+
+
+def logo_data_uri(path: Any) -> str | None:
+    """The configured logo inlined as a data URI, or ``None`` (with a warning) when unusable."""
+    if not path:
+        return None
+    file = Path(str(path)).expanduser()
+    mime = LOGO_TYPES.get(file.suffix.lower())
+    if mime is None:
+        LOG.warning("logo %s: not a PNG, SVG, JPEG, GIF or WebP file; cover shows none", file)
+        return None
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        LOG.warning("logo %s cannot be read (%s); cover shows none", file, exc.strerror or exc)
+        return None
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def column_widths(columns: list[str], rows: list[list[str]]) -> list[int]:
+    """Column widths in whole percent (summing to 100) for paged tables, from the content.
+
+    Paged media lay tables out with fixed widths: measuring every cell (auto layout)
+    dominates WeasyPrint's render time, and the content lengths are known here. Each column
+    first gets room for its longest unbreakable word (up to 24 characters, about 0.8% of an
+    A4 text width per character at the table's font size), then the rest is shared by the
+    square root of its longest cell, so long columns get more without starving short ones.
+    """
+    if not columns:
+        return []
+    longest = [len(c) for c in columns]
+    word = [max((len(w) for w in c.split()), default=1) for c in columns]
+    for row in rows:
+        for i, cell in enumerate(row[: len(columns)]):
+            longest[i] = max(longest[i], len(cell))
+            # a short cell ("J. Doe", "2026-10-01") reads best unbroken
+            unbroken = (
+                len(cell) if len(cell) <= 12 else max((len(w) for w in cell.split()), default=0)
+            )
+            word[i] = max(word[i], unbroken)
+    floor = [min(w, 24) * 0.8 + 2 for w in word]
+    if sum(floor) >= 100:
+        shares = [f * 100 / sum(floor) for f in floor]
+    else:
+        desire = [min(max(n, 4), 120) ** 0.5 for n in longest]
+        spare = 100 - sum(floor)
+        shares = [f + spare * d / sum(desire) for f, d in zip(floor, desire, strict=True)]
+    widths = [max(1, round(x)) for x in shares]
+    widths[widths.index(max(widths))] += 100 - sum(widths)
+    return widths
+
+
+def _evidence(check: dict[str, Any], limits: Limits) -> EvidenceView:
+    ev = check.get("evidence") or {}
+    rows = ev.get("rows") or []
+    shown = [
+        [t.clip(cell, limits.cell) for cell in row]
+        for row in (rows[: limits.rows] if limits.rows >= 0 else rows)
+    ]
+    columns = [t.clip(c, 80) for c in ev.get("columns") or []]
+    return EvidenceView(
+        columns=columns,
+        rows=shown,
+        total_rows=max(int(ev.get("total_rows") or 0), len(rows)),
+        in_results=len(rows),
+        source=t.clip(ev.get("source") or "", limits.short),
+        kind=evidence_kind(check),
+        widths=column_widths(columns, shown),
+    )
+
+
+def _clip_record(record: Any, limit: int) -> dict[str, Any] | None:
+    if not isinstance(record, dict):
+        return None
+    return {k: (t.clip(v, limit) if isinstance(v, str) else v) for k, v in record.items()}
+
+
+def build_check(
+    check: dict[str, Any], number: int, limits: Limits, drift: dict[str, Any] | None = None
+) -> CheckView:
+    """A :class:`CheckView` of one results.json check."""
+    cid = str(check.get("id") or f"check_{number}")
+    steps = [str(s) for s in check.get("remediation") or []]
+    waiver = _clip_record(check.get("waiver"), limits.text)
+    refs = [Link(t.clip(r, limits.short), t.safe_href(r)) for r in check.get("references") or []]
+    drift_counts = None
+    if isinstance(drift, dict):
+        drift_counts = {
+            "added": len(drift.get("added") or []),
+            "removed": len(drift.get("removed") or []),
+        }
+    return CheckView(
+        id=t.clip(cid, 80),
+        anchor=f"check-{re.sub(r'[^a-z0-9_]', '-', cid.lower())[:80]}",
+        number=number,
+        title=t.clip(check.get("title") or cid, limits.title),
+        severity=str(check.get("severity") or "info"),
+        status=str(check.get("status") or "error"),
+        summary=t.clip(check.get("summary") or "", limits.text),
+        requirement=t.clip(check.get("requirement") or "", limits.text),
+        rationale=t.clip(check.get("rationale") or "", limits.text),
+        remediation=[t.clip(_STEP_NUMBER.sub("", s), limits.text) for s in steps],
+        remediation_copy="\n".join(t.clip(s, limits.text) for s in steps),
+        references=refs,
+        blocking=bool(check.get("blocking")),
+        waived=bool(waiver and waiver.get("active")),
+        change=check.get("change"),
+        evidence=_evidence(check, limits),
+        attestation=_clip_record(check.get("attestation"), limits.short),
+        waiver=waiver,
+        drift=drift_counts,
+    )
+
+
+def _baseline(results: dict[str, Any], by_id: dict[str, CheckView]) -> dict[str, Any] | None:
+    base = results.get("baseline")
+    if not isinstance(base, dict):
+        return None
+    changes = base.get("changes") or {}
+    groups = []
+    for key in ("regressed", "new", "fixed"):
+        ids = changes.get(key) or []
+        groups.append((CHANGE_LABEL[key], key, [by_id.get(i) or t.clip(i, 80) for i in ids]))
+    drift = base.get("evidence_drift") or {}
+    return {
+        "run_id": t.clip(base.get("run_id") or "", 80),
+        "started_at": utc_text(base.get("started_at")),
+        "path": t.clip(base.get("path") or "", 160),
+        "groups": groups,
+        "unchanged": len(changes.get("unchanged") or []),
+        "drift": [
+            (
+                by_id.get(cid) or t.clip(cid, 80),
+                len(d.get("added") or []),
+                len(d.get("removed") or []),
+            )
+            for cid, d in drift.items()
+            if isinstance(d, dict)
+        ],
+    }
+
+
+def _og_text(og: Any) -> str:
+    if not isinstance(og, dict):
+        return "—"
+    name, gid, kind = og.get("name"), og.get("group_id"), og.get("type")
+    detail = ", ".join(t.clip(x, 80) for x in (gid, kind) if x)
+    return f"{t.clip(name or gid or '—', 120)}" + (f" ({detail})" if detail else "")
+
+
+def blocks(check: CheckView, fail_on: str) -> bool:
+    """The readiness rule, for results that do not list their blocking checks.
+
+    A check blocks when its severity is at or above ``fail_on`` and it is ``fail``,
+    ``error`` or ``manual`` without an active waiver.
+    """
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return (
+        check.status in ("fail", "error", "manual")
+        and not check.waived
+        and rank.get(check.severity, len(rank)) <= rank.get(fail_on, 2)
+    )
+
+
+def build_report(results: dict[str, Any], limits: Limits = HTML_LIMITS) -> ReportView:
+    """The :class:`ReportView` of a results dict."""
+    tenant = results.get("tenant") or {}
+    run = results.get("run") or {}
+    summary = results.get("summary") or {}
+    report = results.get("report") or {}
+    tool = results.get("tool") or {}
+    drift = (results.get("baseline") or {}).get("evidence_drift") or {}
+    checks = [
+        build_check(c, i, limits, drift.get(c.get("id")))
+        for i, c in enumerate(results.get("checks") or [], 1)
+    ]
+    by_id = {c.id: c for c in checks}
+    fail_on = str(summary.get("fail_on") or report.get("fail_on") or "medium")
+    blocking_ids = summary.get("blocking")
+    if blocking_ids is None:
+        blocking_ids = [c.id for c in checks if c.blocking or blocks(c, fail_on)]
+    counts = summary.get("counts") or {}
+    organisation = t.clip(report.get("organisation") or "", limits.short)
+    tenant_name = t.clip(tenant.get("name") or "—", limits.short)
+    og = tenant.get("organization_group")
+    snapshot: dict[str, Any] = results.get("snapshot") or {}
+    run_view = {
+        "id": t.clip(run.get("id") or "—", 80),
+        "date": utc_text(run.get("started_at")),
+        "started": utc_text(run.get("started_at")),
+        "finished": utc_text(run.get("finished_at")),
+        "started_iso": str(run.get("started_at") or ""),
+        "mode": t.clip(run.get("mode") or "—", 20),
+        "verify_tls": "yes" if run.get("verify_tls", True) else "no (TLS verification was off)",
+        "tool_version": t.clip(tool.get("version") or "—", 40),
+        "catalogue_version": t.clip(tool.get("catalogue_version") or "—", 80),
+        "schema_version": t.as_text(results.get("schema_version")),
+    }
+    return ReportView(
+        title="Drop Ship Provisioning (Online) readiness report",
+        organisation=organisation,
+        logo=logo_data_uri(report.get("logo")),
+        tenant={
+            "name": tenant_name,
+            "api_host": t.clip(tenant.get("api_host") or "—", limits.short),
+            "uem_version": t.clip(tenant.get("uem_version") or "unknown", 40),
+            "og": _og_text(og),
+            "og_uuid": t.clip((og or {}).get("uuid") or "—", 80) if isinstance(og, dict) else "—",
+        },
+        run=run_view,
+        dropship=dropship_view(results),
+        ready=bool(summary.get("ready")),
+        fail_on=fail_on,
+        score=int(summary.get("score") or 0),
+        counts=[(s, STATUS_LABEL[s], STATUS_SYMBOL[s], int(counts.get(s) or 0)) for s in STATUSES],
+        checks=checks,
+        blocking=[by_id[i] for i in blocking_ids if i in by_id],
+        waived=[c for c in checks if c.waived],
+        baseline=_baseline(results, by_id),
+        command=t.clip(shlex.join(str(a) for a in run.get("command") or []), limits.text) or "—",
+        snapshot={
+            "sha256": t.clip(snapshot.get("sha256") or "—", 64),
+            "requests": snapshot.get("requests", "—"),
+            "gaps": [
+                {
+                    k: t.clip(g.get(k), limits.short)
+                    for k in ("purpose", "endpoint", "reason", "status")
+                }
+                for g in snapshot.get("gaps") or []
+                if isinstance(g, dict)
+            ],
+        },
+        warnings=[t.clip(w, limits.text) for w in run.get("warnings") or []],
+        running_head=f"{t.clip(tenant.get('name') or '—', 60)} · {run_view['date']}",
+        keywords=[
+            "Workspace ONE UEM",
+            "Drop Ship Provisioning",
+            "readiness",
+            "audit",
+            t.clip(tenant.get("name") or "", 60),
+        ],
+    )
+
+
+def dropship_view(results: dict[str, Any]) -> dict[str, Any]:
+    """The Drop Ship facts handed to the manufacturer (never a password)."""
+    dropship = results.get("dropship") or {}
+    tenant = results.get("tenant") or {}
+    found = tenant.get("organization_group")
+    og: dict[str, Any] = found if isinstance(found, dict) else {}
+
+    def value(v: Any) -> str | None:
+        return t.clip(v, 300) if v not in (None, "") else None
+
+    return {
+        "upn": value(dropship.get("upn")),
+        "username": value(dropship.get("username")),
+        "og_uuid": value(og.get("uuid")),
+        "group_id": value(og.get("group_id") or dropship.get("organization_group")),
+        "og_name": value(og.get("name")),
+        "og_type": value(og.get("type")),
+        "tags": [t.clip(x, 300) for x in dropship.get("tags") or []],
+        "smart_groups": [t.clip(x, 300) for x in dropship.get("smart_groups") or []],
+        "email_domain": value(dropship.get("email_domain")),
+        "tenant_name": value(tenant.get("name")),
+        "api_host": value(tenant.get("api_host")),
+        "uem_version": value(tenant.get("uem_version")),
+    }

@@ -1,0 +1,116 @@
+"""``summary.md``: the verdict, counts, blocking findings and changes, for a CI step summary.
+
+GitHub-flavoured Markdown, small whatever the tenant size (no evidence rows: a line per
+check at most). Tenant strings go through :func:`reports.text.markdown_text`, which
+escapes Markdown punctuation and pipes and turns ``< > &`` into entities, so that no
+link, image or HTML can come from tenant data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from audit.fileio import write_atomic
+from reports.base import RenderOptions
+from reports.context import CHANGE_LABEL, STATUS_LABEL, STATUS_SYMBOL, STATUSES, utc_text
+from reports.text import markdown_text as md
+
+FILENAME = "summary.md"
+
+
+def _status(status: Any) -> str:
+    return f"{STATUS_SYMBOL.get(status, '•')} {STATUS_LABEL.get(status, md(status))}"
+
+
+def _check_rows(checks: list[dict[str, Any]]) -> list[str]:
+    lines = ["| Check | Severity | Status | Summary |", "| --- | --- | --- | --- |"]
+    for c in checks:
+        flags = []
+        if (c.get("waiver") or {}).get("active"):
+            flags.append("waived")
+        elif (c.get("waiver") or {}).get("expired"):
+            flags.append("waiver expired")
+        if c.get("change") in ("new", "regressed"):
+            flags.append(CHANGE_LABEL[c["change"]].lower())
+        note = f" ({', '.join(flags)})" if flags else ""
+        lines.append(
+            f"| {md(c.get('title'), 120)}<br>{md(c.get('id'), 80)} "
+            f"| {md(c.get('severity'))} | {_status(c.get('status'))}{note} "
+            f"| {md(c.get('summary'), 200)} |"
+        )
+    return lines
+
+
+def summary_markdown(results: dict[str, Any]) -> str:
+    """The Markdown text of ``summary.md``."""
+    summary = results.get("summary") or {}
+    tenant = results.get("tenant") or {}
+    run = results.get("run") or {}
+    checks = results.get("checks") or []
+    by_id = {c.get("id"): c for c in checks}
+    ready = bool(summary.get("ready"))
+    fail_on = md(summary.get("fail_on") or "medium")
+    counts = summary.get("counts") or {}
+    lines = [
+        f"## {'✅ Ready' if ready else '❌ Not ready'}: Drop Ship Provisioning (Online)",
+        "",
+        f"**Tenant:** {md(tenant.get('name'), 120)} ({md(tenant.get('api_host'), 120)})  ",
+        f"**UEM version:** {md(tenant.get('uem_version') or 'unknown', 40)} · "
+        f"**Run:** {utc_text(run.get('started_at'))} · **Fail-on:** {fail_on} · "
+        f"**Score:** {md(summary.get('score'))}/100",
+        "",
+        "| " + " | ".join(f"{STATUS_SYMBOL[s]} {STATUS_LABEL[s]}" for s in STATUSES) + " |",
+        "|" + " ---: |" * len(STATUSES),
+        "| " + " | ".join(str(int(counts.get(s) or 0)) for s in STATUSES) + " |",
+        "",
+    ]
+    blocking = [by_id[i] for i in summary.get("blocking") or [] if i in by_id]
+    lines.append(f"### Blocking findings ({len(blocking)})")
+    lines.append("")
+    if blocking:
+        lines += _check_rows(blocking)
+    else:
+        lines.append(f"None: no check of severity {fail_on} or higher blocks readiness.")
+    lines.append("")
+    waived = [c for c in checks if (c.get("waiver") or {}).get("active")]
+    if waived:
+        lines.append(
+            "**Waived:** "
+            + ", ".join(
+                f"{md(c.get('title'), 120)} (until {md((c.get('waiver') or {}).get('expires'))})"
+                for c in waived
+            )
+        )
+        lines.append("")
+    baseline = results.get("baseline")
+    if isinstance(baseline, dict):
+        changes = baseline.get("changes") or {}
+        lines.append("### Changes since the baseline")
+        lines.append("")
+        lines.append(f"Compared with the run of {utc_text(baseline.get('started_at'))}.")
+        lines.append("")
+        for key in ("regressed", "new", "fixed"):
+            ids = changes.get(key) or []
+            names = ", ".join(md((by_id.get(i) or {}).get("title") or i, 120) for i in ids)
+            lines.append(f"- **{CHANGE_LABEL[key]} ({len(ids)}):** {names or 'none'}")
+        lines.append(f"- **Unchanged:** {len(changes.get('unchanged') or [])}")
+        lines.append("")
+    others = [c for c in checks if c not in blocking]
+    if others:
+        lines.append("<details><summary>All other checks</summary>")
+        lines.append("")
+        lines += _check_rows(others)
+        lines.append("")
+        lines.append("</details>")
+        lines.append("")
+    lines.append(
+        f"<sub>ws1-audit {md((results.get('tool') or {}).get('version'))} · "
+        f"run {md(run.get('id'), 80)} · full report in report.html / report.pdf</sub>"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render(results: dict[str, Any], out_dir: Path, options: RenderOptions) -> list[Path]:
+    """Write ``summary.md`` into ``out_dir``."""
+    return [write_atomic(out_dir / FILENAME, summary_markdown(results))]

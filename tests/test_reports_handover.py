@@ -1,0 +1,96 @@
+"""handover.pdf and handover.html: the manufacturer checklist, and the password never printed."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from reports_fixtures import assert_golden, load
+
+from reports import handover
+from reports.base import RenderOptions
+
+SECRET = "Hunter2-never-print-me"
+
+
+def _pdf_text(path: Path) -> str:
+    reader = PdfReader(path)
+    return "\f".join(page.extract_text() or "" for page in reader.pages)
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    out = {}
+    for name in ("not_ready", "scripts"):
+        folder = tmp_path_factory.mktemp(name)
+        pdf, html = handover.render(load(f"results_{name}.json"), folder, RenderOptions())
+        out[name] = (pdf, html)
+    return out
+
+
+def test_files_and_checklist_items(outputs: dict[str, tuple[Path, Path]]) -> None:
+    pdf, html = outputs["not_ready"]
+    assert (pdf.name, html.name) == ("handover.pdf", "handover.html")
+    text = " ".join(_pdf_text(pdf).split())
+    for item in (
+        "Manufacturer handover checklist",
+        "UPN dropship@contoso.com",
+        "Username dropship.agent",
+        "Password Handed over separately — never printed",
+        "Organization Group UUID 0d6c2b1e-7a4f-4c55-9a8e-2f1b3c4d5e6f",
+        "Tag RnD",
+        "API host as1985.awmdm.com",
+        "GroupId contoso",
+        "Email domain (autodiscovery) contoso.com",
+        "Not ready when audited",
+    ):
+        assert item in text, item
+    assert len(PdfReader(pdf).pages) == 1
+    assert PdfReader(pdf).xmp_metadata.pdfaid_part == "3"
+
+
+def test_password_is_never_printed(outputs: dict[str, tuple[Path, Path]]) -> None:
+    results = load("results_scripts.json")
+    assert results["dropship"]["password"] == SECRET  # the fixture does carry one
+    pdf, html = outputs["scripts"]
+    for text in (_pdf_text(pdf), html.read_text(encoding="utf-8")):
+        assert SECRET not in text
+        assert "Handed over separately — never printed" in " ".join(text.split())
+
+
+def test_missing_values_are_flagged() -> None:
+    results = load("results_ready.json")
+    results["dropship"]["upn"] = None
+    results["tenant"]["organization_group"] = None
+    html = handover.handover_html(results, interactive=True)
+    assert "⚠ Not recorded: Staging &amp; Provisioning (config [dropship] upn)" in html
+    assert "⚠ Not recorded: API: organization group" in html
+    assert "Not ready when audited" not in html
+
+
+def test_html_is_self_contained_and_escaped(outputs: dict[str, tuple[Path, Path]]) -> None:
+    html = outputs["scripts"][1].read_text(encoding="utf-8")
+    assert 'http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;' in html
+    assert "<script" not in html and "<img" not in html and "</style>," not in html
+    assert "&lt;img src=x onerror=window.__pwned=1&gt;@contoso.com" in html
+    assert "東京支社 株式会社 서울<br>&lt;/style&gt;<br>=HYPERLINK" in html
+
+
+def test_handover_golden(outputs: dict[str, tuple[Path, Path]]) -> None:
+    results: dict[str, Any] = load("results_not_ready.json")
+    pdf, html = outputs["not_ready"]
+    assert_golden("handover.pdf.txt", _pdf_text(pdf) + "\n", results)
+    text = html.read_text(encoding="utf-8")
+    text = text.replace(text[text.index("<style>") : text.index("</style>")], "<style>…")
+    assert_golden("handover.html", text, results)
+
+
+def test_pdf_bytes_alone() -> None:
+    data, problems = handover.html_to_pdf(
+        handover.handover_html(load("results_ready.json"), interactive=False)
+    )
+    assert problems == []
+    assert "never printed" in PdfReader(io.BytesIO(data)).pages[0].extract_text()

@@ -1,0 +1,218 @@
+"""report.pdf read back: text, statuses, metadata, outline, attachments, PDF/A, fonts, size."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from reports_fixtures import SCRIPT_SAMPLES, assert_golden, large_results, load
+
+from reports import pdf_report
+from reports.base import RenderOptions
+from reports.context import STATUS_LABEL, STATUS_SYMBOL
+from reports.pdfwriter import html_to_pdf
+
+
+def _text(reader: PdfReader) -> str:
+    return "\f".join(page.extract_text() or "" for page in reader.pages)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def not_ready() -> dict[str, Any]:
+    return load("results_not_ready.json")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory, not_ready: dict[str, Any]) -> Path:
+    out = tmp_path_factory.mktemp("pdf")
+    [path] = pdf_report.render(not_ready, out, RenderOptions())
+    return path
+
+
+@pytest.fixture(scope="module")
+def reader(rendered: Path) -> PdfReader:
+    return PdfReader(rendered)
+
+
+@pytest.fixture(scope="module")
+def full_text(reader: PdfReader) -> str:
+    """The text of every page, pages separated by form feeds (extracted once)."""
+    return _text(reader)
+
+
+def test_every_check_title_and_status_is_in_the_text(
+    full_text: str, not_ready: dict[str, Any]
+) -> None:
+    text = _flat(full_text)
+    for check in not_ready["checks"]:
+        label = f"{STATUS_SYMBOL[check['status']]} {STATUS_LABEL[check['status']]}"
+        assert f"{label} {check['title']}" in text, check["id"]
+        assert check["summary"] in text
+
+
+def test_cover_summary_and_appendix(
+    reader: PdfReader, full_text: str, not_ready: dict[str, Any]
+) -> None:
+    cover = _flat(reader.pages[0].extract_text())
+    for fact in (
+        "Readiness and compliance report",
+        "Contoso Ltd IT",
+        "Contoso Ltd",
+        "as1985.awmdm.com",
+        "23.10.0.5",
+        "Contoso (contoso, Customer)",
+        "2026-11-23 09:15 UTC",
+        "ws1-audit 0.1.0",
+        not_ready["run"]["id"],
+        "✗ Not ready",
+    ):
+        assert fact in cover, fact
+    summary = _flat(reader.pages[1].extract_text())
+    assert "Executive summary" in summary and "Blocking findings" in summary
+    assert "5 checks of severity medium or higher block readiness" in summary
+    assert "Changes since the baseline" in summary and "Regressed (1)" in summary
+    assert "Checks per status" not in summary  # the SVG title is not page text
+    text = _flat(full_text)
+    assert "9" * 64 in text and "API requests 187" in text
+    assert "ws1-audit run --config contoso.toml --out out --fail-on medium" in text
+    assert "3f1c9a0d2b7e" in text and "/api/mdm/devices/17/apps" in text
+
+
+def test_header_footer_on_every_page(full_text: str) -> None:
+    pages = full_text.split("\f")
+    for number, page in enumerate(pages, 1):
+        text = _flat(page)
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Contoso Ltd · 2026-11-23 09:15 UTC" in text
+
+
+def test_evidence_is_capped_with_a_pointer(full_text: str) -> None:
+    text = _flat(full_text)
+    assert "10 more rows in evidence.csv and the attached results.json" in text
+    assert "5CG00050" in text and "5CG00051" not in text
+
+
+def test_metadata_outline_and_pdfa(reader: PdfReader) -> None:
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.title.startswith("Drop Ship Provisioning (Online) readiness report")
+    assert meta.author == "Contoso Ltd IT"
+    assert "Not ready" in meta.subject
+    assert "Drop Ship Provisioning" in meta["/Keywords"]
+    titles: list[str] = []
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    for section in ("Cover", "Executive summary", "Requirement matrix", "Checks", "Appendix"):
+        assert section in titles
+    assert "✗ Fail Devices are registered with the tag and synced" in titles
+    assert sum(1 for t in titles if t.split(" ", 1)[0] in STATUS_SYMBOL.values()) == 16
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    assert (xmp.pdfaid_part, xmp.pdfaid_conformance) == ("3", "B")
+
+
+def test_attachments_are_results_json_and_evidence_csv(
+    reader: PdfReader, not_ready: dict[str, Any]
+) -> None:
+    attachments = reader.attachments
+    assert set(attachments) == {"results.json", "evidence.csv"}
+    assert json.loads(attachments["results.json"][0]) == not_ready
+    frame = pd.read_csv(io.BytesIO(attachments["evidence.csv"][0]), encoding="utf-8-sig")
+    assert len(frame) == sum(len(c["evidence"]["rows"]) for c in not_ready["checks"])
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf (Debian package qpdf) missing")
+def test_qpdf_check_passes(rendered: Path) -> None:
+    result = subprocess.run(["qpdf", "--check", str(rendered)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No syntax or stream encoding errors" in result.stdout
+
+
+def test_pdf_golden(full_text: str, not_ready: dict[str, Any]) -> None:
+    assert_golden("report.pdf.txt", full_text + "\n", not_ready)
+
+
+def test_every_script_renders_with_a_covering_font(tmp_path: Path) -> None:
+    from PIL import Image
+
+    results = load("results_scripts.json")
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (11, 92, 173)).save(logo)
+    results["report"]["logo"] = str(logo)
+    pdf, problems = pdf_report.render_pdf(results, RenderOptions())
+    assert problems == []
+    reader = PdfReader(io.BytesIO(pdf))
+    text = _text(reader)
+    for script, sample in SCRIPT_SAMPLES.items():
+        assert sample in text, script
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    for family in ("Noto-Sans", "Noto-Sans-Arabic", "Noto-Sans-Hebrew", "Noto-Sans-CJK-SC"):
+        assert family in fonts, sorted(fonts)
+    assert reader.pages[0]["/Resources"]["/XObject"], "the logo is on the cover"
+    # hostile strings are text, and long ones are clipped with an ellipsis
+    assert "<script>window.__pwned=1</script>" in text
+    assert "X" * 10_000 not in text and "XXXX…" in _flat(text).replace(" ", "")
+    assert "RTL [U+202E]override[U+202C] text" in _flat(text)
+
+
+def test_missing_logo_is_reported_not_fatal(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    from reports.context import logo_data_uri
+
+    with caplog.at_level(logging.WARNING, logger="ws1_audit.reports"):
+        assert logo_data_uri(tmp_path / "nope.png") is None
+    assert "cannot be read" in caplog.text
+
+
+def test_weasyprint_problems_are_surfaced(caplog: pytest.LogCaptureFixture) -> None:
+    html = '<p>x</p><img src="http://example.invalid/logo.png"><img src="file:///etc/passwd">'
+    with caplog.at_level(logging.WARNING, logger="ws1_audit.reports"):
+        pdf, problems = html_to_pdf(html)
+    assert pdf.startswith(b"%PDF")
+    assert len(problems) >= 2 and any("example.invalid" in p for p in problems)
+    assert "PDF rendering:" in caplog.text
+
+
+def test_size_and_time_stay_bounded_at_50000_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = {}
+    for rows in (500, 50_000):
+        results = large_results(rows)
+        start = time.perf_counter()
+        pdf, problems = pdf_report.render_pdf(results, RenderOptions())
+        figures[rows] = (time.perf_counter() - start, len(pdf))
+        assert problems == []
+        reader = PdfReader(io.BytesIO(pdf))
+        text = _flat(_text(reader))
+        assert f"{rows - 50:,} more rows in evidence.csv and the attached results.json" in text
+        attached = json.loads(reader.attachments["results.json"][0])
+        devices = next(c for c in attached["checks"] if c["id"] == "devices_registered")
+        assert len(devices["evidence"]["rows"]) == rows
+    with capsys.disabled():
+        for rows, (seconds, size) in figures.items():
+            mb = size / 1e6
+            print(f"\nreport.pdf with {rows:>6,} evidence rows: {seconds:.2f} s, {mb:.2f} MB")
+    assert figures[50_000][1] < 2_000_000
