@@ -107,7 +107,24 @@ def evaluate(ctx: CheckContext) -> Outcome:
             evidence,
         )
     why = f"to {groups.describe()}" if groups else "(no Drop Ship smart group was identified)"
-    return Outcome("fail", f"No profile and no app is assigned {why}.", evidence)
+    # Show what was looked at: nothing of either kind names a Drop Ship smart group.
+    looked_at = [
+        [
+            "Profile",
+            f"none of {len(inv.profiles)} profile(s) in scope",
+            groups.describe() or "none identified",
+            FRAME_SOURCES["profile_assignments"],
+        ],
+        [
+            "App",
+            f"none of {len(inv.apps)} app(s) in scope",
+            groups.describe() or "none identified",
+            FRAME_SOURCES["app_assignments"],
+        ],
+    ]
+    return Outcome(
+        "fail", f"No profile and no app is assigned {why}.", Evidence(COLUMNS, looked_at, SOURCE)
+    )
 
 
 CHECK = Check(META, evaluate)
