@@ -86,11 +86,17 @@ class Evidence:
 
     Cells are JSON scalars (str, int, float, bool, None). Where rows come from different
     endpoints, include an "Endpoint" column so that each row names where it was seen.
+
+    ``findings``: the indices of the rows that are the finding, when the table also shows
+    compliant rows for context (e.g. the failing app assignments listed before the good
+    ones). A row-scoped waiver must cover these rows only. ``None``: every row is the
+    finding. Not written to results.json.
     """
 
     columns: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
     source: str = ""
+    findings: list[int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -225,8 +225,17 @@ def render(
 
 
 def exit_code_for(results: dict[str, Any]) -> int:
-    """0 ready, 1 not ready, 2 when a check errored (takes precedence over 1)."""
-    if any(c["status"] == "error" for c in results["checks"]):
+    """0 ready, 1 not ready, 2 when a check errored (takes precedence over 1).
+
+    Only an ``error`` that counts for readiness gives 2: one of severity at or above
+    ``--fail-on`` and not covered by an active waiver (``blocking`` in results.json). A waived
+    finding, or one below ``--fail-on``, never fails the run; it still shows in the reports.
+    """
+    blocking = set(results["summary"].get("blocking") or ())
+    if any(
+        c["status"] == "error" and (c.get("blocking") or c["id"] in blocking)
+        for c in results["checks"]
+    ):
         return EXIT_CHECK_ERROR
     return EXIT_READY if results["summary"]["ready"] else EXIT_NOT_READY
 

@@ -96,17 +96,71 @@ def build_results(
     }
 
 
-def _row_keys(check: dict[str, Any]) -> dict[str, list[Any]]:
-    return {json.dumps(row, ensure_ascii=False): row for row in check["evidence"]["rows"]}
+def _row_keys(check: dict[str, Any], columns: list[str] | None = None) -> dict[str, list[Any]]:
+    """A check's evidence rows keyed by their JSON text; with ``columns``, each row is first
+    narrowed to those columns (so that a column added or dropped between catalogue versions
+    does not make every row look new)."""
+    rows = check["evidence"]["rows"]
+    if columns is not None:
+        index = {c: i for i, c in enumerate(check["evidence"]["columns"])}
+        picks = [index[c] for c in columns]
+        rows = [[row[i] if i < len(row) else None for i in picks] for row in rows]
+    return {json.dumps(row, ensure_ascii=False): row for row in rows}
+
+
+def evidence_drift(check: dict[str, Any], before: dict[str, Any]) -> dict[str, Any] | None:
+    """The evidence rows of ``check`` that are new since ``before``, and those gone; None
+    when the rows are the same. Rows are compared whole (a changed cell is one row gone and
+    one added); when the columns differ, on the columns both have (``columns`` says which)."""
+    now_cols, old_cols = check["evidence"]["columns"], before["evidence"]["columns"]
+    common: list[str] | None = None
+    if now_cols != old_cols:
+        common = [c for c in now_cols if c in old_cols]
+    now_rows, old_rows = _row_keys(check, common), _row_keys(before, common)
+    added = [now_rows[k] for k in now_rows if k not in old_rows]
+    removed = [old_rows[k] for k in old_rows if k not in now_rows]
+    if not added and not removed:
+        return None
+    drift: dict[str, Any] = {"added": added, "removed": removed}
+    if common is not None:
+        drift["columns"] = common
+    return drift
+
+
+def _same_tenant(results: dict[str, Any], baseline: dict[str, Any]) -> str | None:
+    """Why ``baseline`` looks like another tenant's run, or None."""
+
+    def ident(data: dict[str, Any]) -> tuple[Any, Any]:
+        return (
+            (data.get("tenant") or {}).get("api_host"),
+            (data.get("dropship") or {}).get("organization_group"),
+        )
+
+    (host, og), (old_host, old_og) = ident(results), ident(baseline)
+    if old_host and host and old_host != host:
+        return f"the baseline is from another API host ({old_host}, now {host})"
+    if old_og and og and old_og != og:
+        return f"the baseline is from another organization group ({old_og}, now {og})"
+    return None
 
 
 def change_of(old_status: str | None, new_status: str) -> str:
-    """new / fixed / regressed / unchanged for one check."""
+    """new / fixed / regressed / unchanged for one check.
+
+    - ``new``: the baseline has no such check.
+    - ``fixed``: it was fail, error or manual and is now pass or warn (no longer blocks), or
+      it was warn and is now pass. Every change to ``pass`` is therefore ``fixed``.
+    - ``regressed``: it was pass or warn and is now fail, error or manual.
+    - ``unchanged``: anything else, including pass -> warn (still met) and changes between
+      fail, error and manual, or to and from skipped.
+    """
     if old_status is None:
         return "new"
-    if old_status in FAILING and new_status == "pass":
+    if (old_status in FAILING and new_status in ("pass", "warn")) or (
+        old_status == "warn" and new_status == "pass"
+    ):
         return "fixed"
-    if old_status == "pass" and new_status in FAILING:
+    if old_status in ("pass", "warn") and new_status in FAILING:
         return "regressed"
     return "unchanged"
 
@@ -114,26 +168,37 @@ def change_of(old_status: str | None, new_status: str) -> str:
 def apply_baseline(
     results: dict[str, Any], baseline: dict[str, Any], path: str = ""
 ) -> dict[str, Any]:
-    """Mark each check's ``change`` against ``baseline`` and record the evidence-row drift."""
+    """Mark each check's ``change`` against ``baseline`` and record the evidence-row drift.
+
+    ``results["baseline"]`` gets: the baseline's path, run id and start; ``changes`` (check ids
+    per change, plus ``removed``: checks in the baseline that this run no longer has);
+    ``evidence_drift`` (per check id, the rows ``added`` and ``removed``); and ``warnings``
+    (e.g. the baseline is from another tenant), which also go to the run's warnings.
+    """
     old = {c["id"]: c for c in baseline.get("checks", [])}
     changes: dict[str, list[str]] = {"new": [], "fixed": [], "regressed": [], "unchanged": []}
-    drift: dict[str, dict[str, list[Any]]] = {}
+    drift: dict[str, dict[str, Any]] = {}
     for check in results["checks"]:
         before = old.get(check["id"])
         change = change_of(before["status"] if before else None, check["status"])
         check["change"] = change
         changes[change].append(check["id"])
         if before is not None:
-            now_rows, old_rows = _row_keys(check), _row_keys(before)
-            added = [now_rows[k] for k in now_rows if k not in old_rows]
-            removed = [old_rows[k] for k in old_rows if k not in now_rows]
-            if added or removed:
-                drift[check["id"]] = {"added": added, "removed": removed}
+            moved = evidence_drift(check, before)
+            if moved is not None:
+                drift[check["id"]] = moved
+    now_ids = {c["id"] for c in results["checks"]}
+    warnings = [w for w in (_same_tenant(results, baseline),) if w]
     results["baseline"] = {
         "path": path,
         "run_id": baseline.get("run", {}).get("id"),
         "started_at": baseline.get("run", {}).get("started_at"),
         "changes": changes,
+        "removed": [cid for cid in old if cid not in now_ids],
         "evidence_drift": drift,
+        "warnings": warnings,
     }
+    run = results.get("run")
+    if warnings and isinstance(run, dict):
+        run.setdefault("warnings", []).extend(warnings)
     return results

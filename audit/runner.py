@@ -65,7 +65,7 @@ def _waiver_state(waiver: Waiver, rows: list[list[Any]], today: dt.date) -> dict
         uncovered = [v for v in firsts if v not in wanted]
         covered = not uncovered
         if uncovered:
-            note = f"covers {len(firsts) - len(uncovered)} of {len(firsts)} evidence rows"
+            note = f"covers {len(firsts) - len(uncovered)} of {len(firsts)} evidence rows of the finding"
     state = {
         "justification": waiver.justification,
         "owner": waiver.owner,
@@ -113,7 +113,9 @@ def run_checks(
         }
         waiver = next((w for w in reversed(waivers) if w.check == check.id), None)
         if waiver is not None:
-            entry["waiver"] = _waiver_state(waiver, rows, today)
+            picks = outcome.evidence.findings
+            finding_rows = rows if picks is None else [rows[i] for i in picks if 0 <= i < len(rows)]
+            entry["waiver"] = _waiver_state(waiver, finding_rows, today)
         out.append(entry)
     for problem in problems:
         out.append(

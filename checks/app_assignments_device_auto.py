@@ -104,7 +104,9 @@ def evaluate(ctx: CheckContext) -> Outcome:
             "fail",
             f"{len(bad)} assignment(s) to the Drop Ship smart group are On-Demand or User "
             f"context{note}.",
-            Evidence(COLUMNS, bad + unknown + good, SOURCE),
+            Evidence(
+                COLUMNS, bad + unknown + good, SOURCE, findings=list(range(len(bad) + len(unknown)))
+            ),
         )
     if incomplete is not None:
         return incomplete
@@ -113,7 +115,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
             "error",
             f"The push mode or install context of {len(unknown)} assignment(s) is missing or not "
             "recognised, so they cannot be judged (unknown values are not assumed compliant).",
-            Evidence(COLUMNS, unknown + good, SOURCE),
+            Evidence(COLUMNS, unknown + good, SOURCE, findings=list(range(len(unknown)))),
         )
     if not good:
         why = (

@@ -1,0 +1,364 @@
+"""Many tenants in one run: ``ws1-audit run --config a.toml --config b.toml`` (or ``--config DIR``).
+
+Each tenant is audited on its own, sharing nothing but the process: its own config, UEM
+client (connections, auth, AIMD limiter, request budget), baseline, history folder and
+output folder ``OUT/<tenant-slug>/`` (the same files a single-tenant run writes into
+``OUT``). Collection runs concurrently on one asyncio loop (at most
+:data:`TENANTS_AT_ONCE` tenants at a time); evaluation and rendering, which are CPU-bound,
+run one tenant at a time in a worker thread so that they overlap the other tenants'
+collection without WeasyPrint ever rendering two documents at once.
+
+A tenant that cannot be audited (bad config, unknown waiver check, bad credentials,
+unreachable, a broken baseline) gets ``OUT/<slug>/error.txt`` and a row in the fleet
+summary (``OUT/fleet.html``, ``fleet.pdf``, ``fleet.csv``, see :mod:`reports.fleet`) and
+never stops the others. The fleet's exit code is the worst tenant's, ranked by number:
+70 (internal error) > 4 (collection failed) > 3 (configuration) > 2 (a check errored) >
+1 (not ready) > 0 (ready).
+
+The slug is the tenant's ``[tenant] name`` made filename-safe (the config file's name when
+the name is missing or has no ASCII letters or digits); duplicates get ``-2``, ``-3``, ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from audit import TOOL_NAME, __version__, history
+from audit.config import Config, load_config
+from audit.errors import EXIT_READY, AuditError, UsageError
+from audit.fileio import write_atomic
+from audit.redact import scrub
+from audit.results import load_results
+from audit.snapshot import Snapshot, save_snapshot
+
+#: Tenants collected at the same time (each with its own ``[collect] concurrency``).
+TENANTS_AT_ONCE = 16
+#: Exit code of an unexpected exception (a bug): it outranks every other code.
+EXIT_INTERNAL = 70
+ERROR_NOTE = "error.txt"
+
+
+def worst_exit_code(codes: Sequence[int]) -> int:
+    """The fleet's exit code: the highest tenant code (70 > 4 > 3 > 2 > 1 > 0)."""
+    return max(codes, default=EXIT_READY)
+
+
+def slugify(text: str) -> str:
+    """``Contoso (EU) Ltd.`` -> ``contoso-eu-ltd``; empty when nothing ASCII is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+
+
+def tenant_name_hint(path: Path) -> str:
+    """``[tenant] name`` read leniently from a config (for naming a tenant whose config fails)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    tenant = data.get("tenant")
+    name = tenant.get("name") if isinstance(tenant, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def discover_configs(paths: Sequence[Path]) -> list[Path]:
+    """The config files named by ``--config``: files as given, folders as their ``*.toml``
+    (sorted, not recursive); the same file twice counts once."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            members = sorted(p for p in path.glob("*.toml") if p.is_file())
+            if not members:
+                raise UsageError(f"--config {path}: the folder holds no *.toml config")
+        else:
+            members = [path]
+        for member in members:
+            key = member.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(member)
+    return found
+
+
+@dataclass
+class TenantRun:
+    """One tenant of a fleet: where it comes from, where it goes, and how it ended."""
+
+    config_path: Path
+    slug: str
+    name: str
+    out_dir: Path
+    config: Config | None = None
+    baseline: dict[str, Any] | None = None
+    baseline_path: str = ""
+    results: dict[str, Any] | None = None
+    exit_code: int = EXIT_READY
+    problem: str | None = None
+    written: list[Path] = field(default_factory=list)
+
+    def fail(self, code: int, message: str) -> None:
+        self.exit_code, self.problem = code, scrub(message)
+
+
+@dataclass
+class FleetOptions:
+    """What the command line says for every tenant of the fleet."""
+
+    out: Path
+    formats: Callable[[Config], list[str]]
+    fail_on: str | None = None
+    baseline: Path | None = None
+    history: Path | None = None
+    command: list[str] = field(default_factory=list)
+    note: Callable[[str], None] = lambda _text: None
+    warn: Callable[[str], None] = lambda _text: None
+
+
+@dataclass
+class FleetResult:
+    tenants: list[TenantRun]
+    summary: dict[str, Any]
+    written: list[Path]
+    exit_code: int
+
+
+def finish_tenant(
+    snapshot: Snapshot,
+    config: Config,
+    *,
+    out: Path,
+    formats: Sequence[str],
+    info: Any,
+    fail_on: str | None,
+    baseline: dict[str, Any] | None,
+    baseline_path: str,
+    history_dir: Path | None,
+    on_start: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], list[Path]]:
+    """Everything after collection, for one tenant: save the snapshot, evaluate, save
+    results.json, add it to the history folder, render the other formats."""
+    from audit import pipeline
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = [save_snapshot(snapshot, out / "snapshot.json")]
+    results = pipeline.evaluate(
+        snapshot, config, info=info, fail_on=fail_on, baseline=baseline, baseline_path=baseline_path
+    )
+    written.append(pipeline.save_results(results, out))
+    if history_dir is not None:
+        history.record(results, history_dir)
+    to_render = [f for f in formats if f != "json"]
+    written += pipeline.render(results, out, to_render, on_start=on_start)
+    return results, written
+
+
+def resolve_baseline(
+    explicit: Path | None, history_dir: Path | None
+) -> tuple[dict[str, Any] | None, str]:
+    """The baseline of a run: ``--baseline`` when given, else the latest run in the history
+    folder, else none."""
+    if explicit is not None:
+        return load_results(explicit), str(explicit)
+    if history_dir is not None:
+        found = history.baseline_from(history_dir)
+        if found is not None:
+            return found[0], str(found[1])
+    return None, ""
+
+
+def _prepare(paths: Sequence[Path], options: FleetOptions) -> list[TenantRun]:
+    from audit import pipeline
+    from audit.plugins import get_registry
+
+    runs: list[TenantRun] = []
+    used: set[str] = set()
+    for path in paths:
+        hint = tenant_name_hint(path)
+        base = slugify(hint) or slugify(path.stem) or "tenant"
+        slug, n = base, 2
+        while slug in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug)
+        run = TenantRun(path, slug, hint or path.stem, options.out / slug)
+        runs.append(run)
+        try:
+            run.config = load_config(path)
+            run.name = str(run.config.tenant["name"])
+            pipeline.validate_config_against(get_registry(), run.config)
+            explicit = None
+            if options.baseline is not None:
+                candidate = options.baseline / slug / "results.json"
+                explicit = candidate if candidate.is_file() else None
+            run.baseline, run.baseline_path = resolve_baseline(
+                explicit, options.history / slug if options.history else None
+            )
+        except AuditError as exc:
+            run.fail(exc.exit_code, str(exc))
+    return runs
+
+
+async def _audit_one(
+    run: TenantRun,
+    options: FleetOptions,
+    gate: asyncio.Semaphore,
+    worker: concurrent.futures.Executor,
+) -> None:
+    from audit import pipeline
+
+    config = run.config
+    assert config is not None
+    try:
+        async with gate:
+            options.note(f"{run.slug}: collecting from {config.tenant['api_url']} ...")
+            if not config.tenant.get("verify_tls", True):
+                options.warn(
+                    f"warning: {run.slug}: TLS certificate verification is disabled (verify_tls = false)"
+                )
+            snapshot = await pipeline.collect_async(config, mode="live")
+        info = pipeline.RunInfo(mode="live", command=list(options.command))
+        loop = asyncio.get_running_loop()
+        results, run.written = await loop.run_in_executor(
+            worker,
+            lambda: finish_tenant(
+                snapshot,
+                config,
+                out=run.out_dir,
+                formats=options.formats(config),
+                info=info,
+                fail_on=options.fail_on,
+                baseline=run.baseline,
+                baseline_path=run.baseline_path,
+                history_dir=options.history / run.slug if options.history else None,
+            ),
+        )
+        run.results, run.exit_code = results, pipeline.exit_code_for(results)
+        options.note(f"{run.slug}: done (exit {run.exit_code})")
+    except AuditError as exc:
+        run.fail(exc.exit_code, str(exc))
+        options.note(f"{run.slug}: failed (exit {run.exit_code})")
+    except Exception as exc:  # a bug in one tenant's run must not stop the others
+        run.fail(EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
+        options.note(f"{run.slug}: failed (internal error)")
+
+
+async def _audit_all(runs: Sequence[TenantRun], options: FleetOptions) -> None:
+    gate = asyncio.Semaphore(TENANTS_AT_ONCE)
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="ws1-audit-render"
+    ) as worker:
+        await asyncio.gather(
+            *(_audit_one(r, options, gate, worker) for r in runs if r.problem is None)
+        )
+
+
+def _write_error_note(run: TenantRun) -> Path:
+    from reports.fleet import exit_meaning
+
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    text = (
+        f"{TOOL_NAME} could not audit this tenant.\n"
+        f"tenant: {run.name}\n"
+        f"config: {run.config_path}\n"
+        f"exit code: {run.exit_code} ({exit_meaning(run.exit_code)})\n"
+        f"error: {run.problem}\n"
+        f"time: {stamp}\n"
+        "Other files in this folder, if any, are from an earlier run.\n"
+    )
+    return write_atomic(run.out_dir / ERROR_NOTE, scrub(text))
+
+
+def fleet_summary(runs: Sequence[TenantRun], options: FleetOptions) -> dict[str, Any]:
+    """The plain data :func:`reports.fleet.render_fleet` renders."""
+    from audit.plugins import get_registry
+
+    catalogue: dict[str, dict[str, Any]] = {
+        c.id: {"id": c.id, "title": c.meta.title, "severity": c.meta.severity}
+        for c in get_registry().checks.values()
+    }
+    tenants: list[dict[str, Any]] = []
+    for run in runs:
+        entry: dict[str, Any] = {
+            "slug": run.slug,
+            "name": run.name,
+            "config": str(run.config_path),
+            "api_host": (urlsplit(str(run.config.tenant["api_url"])).hostname or "")
+            if run.config
+            else "",
+            "exit_code": run.exit_code,
+            "problem": run.problem,
+        }
+        results = run.results
+        if results is None:
+            entry.update(verdict="failed", checks={}, changes=None)
+        else:
+            summary = results["summary"]
+            for check in results["checks"]:
+                catalogue.setdefault(
+                    check["id"],
+                    {"id": check["id"], "title": check["title"], "severity": check["severity"]},
+                )
+            baseline = results.get("baseline")
+            entry.update(
+                verdict="ready" if summary["ready"] else "not-ready",
+                api_host=results["tenant"].get("api_host") or entry["api_host"],
+                fail_on=summary["fail_on"],
+                score=summary["score"],
+                counts=summary["counts"],
+                waived=summary.get("waived") or [],
+                blocking=summary.get("blocking") or [],
+                changes=(baseline or {}).get("changes") if baseline else None,
+                checks={
+                    c["id"]: {
+                        "status": c["status"],
+                        "waived": bool((c.get("waiver") or {}).get("active")),
+                        "blocking": bool(c.get("blocking")),
+                        "change": c.get("change"),
+                    }
+                    for c in results["checks"]
+                },
+            )
+        tenants.append(entry)
+    return {
+        "generated_at": dt.datetime.now(dt.UTC)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z"),
+        "tool_version": __version__,
+        "fail_on": options.fail_on or "",
+        "exit_code": worst_exit_code([r.exit_code for r in runs]),
+        "tenants": tenants,
+        "checks": list(catalogue.values()),
+    }
+
+
+def run_fleet(paths: Sequence[Path], options: FleetOptions) -> FleetResult:
+    """Audit every tenant of ``paths`` (config files or folders of them) and write the
+    fleet summary into ``options.out``."""
+    if options.baseline is not None and not options.baseline.is_dir():
+        raise UsageError(
+            "--baseline: with several configs, name the output folder of an earlier fleet run "
+            "(its <tenant-slug>/results.json are the baselines), or use --history DIR"
+        )
+    configs = discover_configs(paths)
+    runs = _prepare(configs, options)
+    asyncio.run(_audit_all(runs, options))
+    for run in runs:
+        note = run.out_dir / ERROR_NOTE
+        if run.problem is not None:
+            run.written.append(_write_error_note(run))
+        elif note.exists():
+            note.unlink()
+    from reports.fleet import render_fleet
+
+    summary = fleet_summary(runs, options)
+    written = render_fleet(summary, options.out)
+    return FleetResult(runs, summary, written, summary["exit_code"])
