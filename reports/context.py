@@ -42,7 +42,7 @@ STATUS_MEANING = {
     "skipped": "not applicable, with the reason in the summary",
 }
 CHANGE_LABEL = {
-    "new": "New finding",
+    "new": "New check",
     "fixed": "Fixed",
     "regressed": "Regressed",
     "unchanged": "Unchanged",
@@ -318,6 +318,8 @@ def _baseline(results: dict[str, Any], by_id: dict[str, CheckView]) -> dict[str,
         "path": t.clip(base.get("path") or "", 160),
         "groups": groups,
         "unchanged": len(changes.get("unchanged") or []),
+        "warnings": [t.clip(str(w), 300) for w in base.get("warnings") or []],
+        "removed": [t.clip(str(r), 80) for r in base.get("removed") or []],
         "drift": [
             (
                 by_id.get(cid) or t.clip(cid, 80),

@@ -42,6 +42,37 @@ def _check_rows(checks: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _changes(baseline: dict[str, Any], by_id: dict[Any, dict[str, Any]]) -> list[str]:
+    """What changed since the baseline: it leads the summary of a scheduled run."""
+    changes = baseline.get("changes") or {}
+    lines = ["### Changes since the baseline", ""]
+    lines.append(f"Compared with the run of {utc_text(baseline.get('started_at'))}.")
+    lines.append("")
+    for warning in baseline.get("warnings") or []:
+        lines.append(f"> ⚠ {md(warning, 300)}")
+        lines.append("")
+    for key in ("regressed", "new", "fixed"):
+        ids = changes.get(key) or []
+        names = ", ".join(md((by_id.get(i) or {}).get("title") or i, 120) for i in ids)
+        lines.append(f"- **{CHANGE_LABEL[key]} ({len(ids)}):** {names or 'none'}")
+    removed = baseline.get("removed") or []
+    if removed:
+        lines.append(
+            f"- **No longer checked ({len(removed)}):** " + ", ".join(md(r, 80) for r in removed)
+        )
+    lines.append(f"- **Unchanged:** {len(changes.get('unchanged') or [])}")
+    for cid, drift in (baseline.get("evidence_drift") or {}).items():
+        title = md((by_id.get(cid) or {}).get("title") or cid, 120)
+        added, gone = drift.get("added") or [], drift.get("removed") or []
+        lines.append(f"- Evidence of {title}: +{len(added)} / −{len(gone)} rows")
+        for row in added[:3]:
+            lines.append(f"  - added: {md(' · '.join(str(c) for c in row), 200)}")
+        for row in gone[:3]:
+            lines.append(f"  - gone: {md(' · '.join(str(c) for c in row), 200)}")
+    lines.append("")
+    return lines
+
+
 def summary_markdown(results: dict[str, Any]) -> str:
     """The Markdown text of ``summary.md``."""
     summary = results.get("summary") or {}
@@ -65,6 +96,9 @@ def summary_markdown(results: dict[str, Any]) -> str:
         "| " + " | ".join(str(int(counts.get(s) or 0)) for s in STATUSES) + " |",
         "",
     ]
+    baseline = results.get("baseline")
+    if isinstance(baseline, dict):
+        lines += _changes(baseline, by_id)
     blocking = [by_id[i] for i in summary.get("blocking") or [] if i in by_id]
     lines.append(f"### Blocking findings ({len(blocking)})")
     lines.append("")
@@ -82,19 +116,6 @@ def summary_markdown(results: dict[str, Any]) -> str:
                 for c in waived
             )
         )
-        lines.append("")
-    baseline = results.get("baseline")
-    if isinstance(baseline, dict):
-        changes = baseline.get("changes") or {}
-        lines.append("### Changes since the baseline")
-        lines.append("")
-        lines.append(f"Compared with the run of {utc_text(baseline.get('started_at'))}.")
-        lines.append("")
-        for key in ("regressed", "new", "fixed"):
-            ids = changes.get(key) or []
-            names = ", ".join(md((by_id.get(i) or {}).get("title") or i, 120) for i in ids)
-            lines.append(f"- **{CHANGE_LABEL[key]} ({len(ids)}):** {names or 'none'}")
-        lines.append(f"- **Unchanged:** {len(changes.get('unchanged') or [])}")
         lines.append("")
     others = [c for c in checks if c not in blocking]
     if others:
