@@ -15,6 +15,7 @@ from typing import Any
 
 from audit.inventory import Gap, Inventory, frame_from_rows
 from audit.scope import (
+    HUB_NAMES,
     WINDOWS_PLATFORMS,
     criteria_tags,
     device_platform,
@@ -42,7 +43,6 @@ CORE_PURPOSES = {
     "oauth_token",
 }
 CORE_PREFIXES = ("smart_group:", "app_detail:", "profile_detail:", "device_apps:")
-HUB_NAMES = re.compile(r"intelligent\s*hub|airwatch\s*agent", re.IGNORECASE)
 ACCOUNTS_CSP = re.compile(r"vendor/msft/accounts/", re.IGNORECASE)
 DOMAIN_JOIN = re.compile(r"domain\s*_?join|odj|offline\s*domain", re.IGNORECASE)
 
@@ -63,7 +63,7 @@ class _Records:
             if not _ok(rec):
                 continue
             query = rec.get("query") or {}
-            page_key = json.dumps(query, sort_keys=True, default=str)
+            page_key = _query_key(query)
             pages[purpose][page_key] = rec
             if rec.get("served_version"):
                 self.versions[purpose.split(":", 1)[0]] = str(rec["served_version"])
@@ -73,7 +73,10 @@ class _Records:
         return list(self._pages)
 
     def bodies(self, purpose: str) -> list[Any]:
-        return [rec.get("body") for rec in self._pages.get(purpose, {}).values()]
+        """The purpose's answers in page order (pages arrive in any order when read
+        concurrently or retried; rows, and so evidence, must not depend on it)."""
+        pages = self._pages.get(purpose, {})
+        return [pages[k].get("body") for k in sorted(pages, key=lambda k: _page_order(pages[k], k))]
 
     def body(self, purpose: str) -> Any:
         bodies = self.bodies(purpose)
@@ -93,6 +96,27 @@ class _Records:
                 continue
             rows.extend(found)
         return rows, ok
+
+
+def _query_key(query: Any) -> str:
+    """A canonical text of a recorded query (cheap for the usual flat one: 20,000
+    inventories are keyed per evaluation)."""
+    if isinstance(query, dict) and all(
+        type(k) is str and type(v) in (str, int) for k, v in query.items()
+    ):
+        return repr(sorted(query.items()))
+    return json.dumps(query, sort_keys=True, default=str)
+
+
+def _page_order(record: Mapping[str, Any], page_key: str) -> tuple[int, str]:
+    """Sort key of a recorded page: its ``page`` number (0 when absent), then its query."""
+    query = record.get("query")
+    raw = query.get("page") if isinstance(query, Mapping) else None
+    try:
+        number = int(str(raw)) if raw is not None else 0
+    except ValueError:
+        number = 0
+    return number, page_key
 
 
 def _text(value: Any) -> str | None:
@@ -145,6 +169,7 @@ def build_inventory(snapshot: Snapshot) -> Inventory:
     tag_rows, ok = recs.items("tags", ("Tags",))
     if not ok:
         shape_gap("tags", "GET /api/mdm/tags/search")
+    _fields_gap(inv, "tags", "GET /api/mdm/tags/search", tag_rows, "name", "TagName", "Name")
     inv.tags = frame_from_rows(
         "tags",
         [
@@ -168,6 +193,29 @@ def build_inventory(snapshot: Snapshot) -> Inventory:
     return inv
 
 
+def _fields_gap(
+    inv: Inventory,
+    purpose: str,
+    endpoint: str,
+    rows: list[dict[str, Any]],
+    what: str,
+    *keys: str,
+) -> None:
+    """A shape gap when rows lack every one of ``keys``: the checks cannot match such rows
+    (a tag without a name, a device without a platform) and must not report "none found"."""
+    lacking = sum(1 for row in rows if shapes.get(row, *keys) is None)
+    if lacking:
+        inv.gaps.append(
+            Gap(
+                purpose,
+                endpoint,
+                f"unexpected response shape: {lacking} of {len(rows)} row(s) have no {what} "
+                f"({' / '.join(keys)})",
+                kind="shape",
+            )
+        )
+
+
 def _dedupe(rows: list[dict[str, Any]], *id_keys: str) -> list[dict[str, Any]]:
     seen: set[Any] = set()
     out = []
@@ -185,6 +233,7 @@ def _org_groups(inv: Inventory, recs: _Records, group_id: str, shape_gap: Any) -
     rows, ok = recs.items("og_search", ("OrganizationGroups", "LocationGroups"))
     if not ok:
         shape_gap("og_search", "GET /api/system/groups/search")
+    _fields_gap(inv, "og_search", "GET /api/system/groups/search", rows, "GroupId", "GroupId")
     inv.og_search_candidates = [
         {
             "group_id": shapes.get(r, "GroupId"),
@@ -199,7 +248,15 @@ def _org_groups(inv: Inventory, recs: _Records, group_id: str, shape_gap: Any) -
     og_id = shapes.row_id(row)
     detail = recs.body("og_detail")
     detail = detail if isinstance(detail, dict) else {}
-    merged = {**detail, **{k: v for k, v in row.items() if v is not None}}
+    children = shapes.items_of(recs.body("og_children")) or []
+    # The children answer lists the group itself (with its Uuid): the collector asks for
+    # og_detail only when neither the search row nor that row has the Uuid.
+    own = next((c for c in children if og_id is not None and shapes.row_id(c) == og_id), {})
+    merged = {
+        **{k: v for k, v in own.items() if k in ("Uuid", "uuid") and v is not None},
+        **detail,
+        **{k: v for k, v in row.items() if v is not None},
+    }
     inv.dropship_og = {
         "id": og_id,
         "group_id": _text(shapes.get(merged, "GroupId")),
@@ -207,7 +264,6 @@ def _org_groups(inv: Inventory, recs: _Records, group_id: str, shape_gap: Any) -
         "name": _text(shapes.get(merged, "Name", "name")),
         "type": _text(shapes.get(merged, "LocationGroupType", "Type", "type")),
     }
-    children = shapes.items_of(recs.body("og_children")) or []
     scope = og_rows_in_scope(og_id, children) if og_id is not None else set()
     og_rows = {
         og_id: {
@@ -244,6 +300,16 @@ def _smart_groups(
     rows, ok = recs.items("smart_groups", ("SmartGroups",))
     if not ok:
         shape_gap("smart_groups", "GET /api/mdm/smartgroups/search")
+    _fields_gap(
+        inv,
+        "smart_groups",
+        "GET /api/mdm/smartgroups/search",
+        rows,
+        "id",
+        "SmartGroupID",
+        "SmartGroupId",
+        "Id",
+    )
     rows = _dedupe(rows, "SmartGroupID", "SmartGroupId", "Id")
     details: dict[int, dict[str, Any]] = {}
     for purpose in recs.purposes():
@@ -289,12 +355,26 @@ def _apps(
     rows, ok = recs.items("apps", ("Application", "Applications", "applications"))
     if not ok:
         shape_gap("apps", "GET /api/mam/apps/search")
+    _fields_gap(inv, "apps", "GET /api/mam/apps/search", rows, "id", "Id")
     apps, assignments = [], []
     sg_name_by_id = {r["id"]: r["name"] for r in inv.smart_groups.to_dict("records")}
     for row in _dedupe(rows):
         app_id = shapes.row_id(row)
         detail = recs.body(f"app_detail:{app_id}")
         detail = detail if isinstance(detail, dict) else None
+        if detail is not None and (
+            shapes.get(detail, "DeploymentOptions", "ApplicationName", "Name") is None
+        ):
+            # Neither a name nor deployment options: not an app's details; unread, not empty.
+            inv.gaps.append(
+                Gap(
+                    f"app_detail:{app_id}",
+                    f"GET /api/mam/apps/internal/{app_id}",
+                    "unexpected response shape: no ApplicationName or DeploymentOptions",
+                    kind="shape",
+                )
+            )
+            detail = None
         how = shapes.get(
             shapes.get(detail or {}, "DeploymentOptions", default={}) or {},
             "HowToInstall",
@@ -377,6 +457,17 @@ def _profiles(inv: Inventory, recs: _Records, sg_ids: set[int], shape_gap: Any) 
         pid = shapes.id_of(shapes.get(general, "ProfileId", "Id", "id"))
         detail = recs.body(f"profile_detail:{pid}")
         detail = detail if isinstance(detail, dict) else None
+        if detail is not None and shapes.get(detail, "General", "Name", "ProfileId", "Id") is None:
+            # No General section and no identity: not a profile's details; unread, not empty.
+            inv.gaps.append(
+                Gap(
+                    f"profile_detail:{pid}",
+                    f"GET /api/mdm/profiles/{pid}",
+                    "unexpected response shape: no General section (name, assignments)",
+                    kind="shape",
+                )
+            )
+            detail = None
         dgeneral = (
             detail.get("General")
             if detail and isinstance(detail.get("General"), dict)
@@ -442,6 +533,10 @@ def _devices(inv: Inventory, recs: _Records, scope: set[int], shape_gap: Any) ->
     rows, ok = recs.items("devices", ("Devices",))
     if not ok:
         shape_gap("devices", "GET /api/mdm/devices/search")
+    _fields_gap(inv, "devices", "GET /api/mdm/devices/search", rows, "id", "Id")
+    _fields_gap(
+        inv, "devices", "GET /api/mdm/devices/search", rows, "platform", "Platform", "PlatformId"
+    )
     devices = []
     for row in _dedupe(rows):
         og = shapes.get(row, "LocationGroupId", "location_group_id")
@@ -497,6 +592,15 @@ def _registrations(inv: Inventory, recs: _Records, shape_gap: Any) -> None:
     rows, ok = recs.items("registrations", keys)
     if not ok:
         shape_gap("registrations", "GET /api/mdm/groups/{uuid}/enrollment-tokens")
+    _fields_gap(
+        inv,
+        "registrations",
+        "GET /api/mdm/groups/{uuid}/enrollment-tokens",
+        rows,
+        "serial number",
+        "serial_number",
+        "SerialNumber",
+    )
     out = []
     for row in rows:
         tags = []

@@ -30,7 +30,7 @@ from audit.errors import (
 from audit.fileio import write_json_atomic
 from audit.inventory_build import build_inventory
 from audit.plugins import Registry, get_registry
-from audit.results import apply_baseline, build_results, validate_results
+from audit.results import apply_baseline, build_results, sealed, validate_results
 from audit.runner import catalogue_version, run_checks, summarise
 from audit.snapshot import Snapshot
 from audit.uem.auth import auth_from_config
@@ -241,5 +241,5 @@ def exit_code_for(results: dict[str, Any]) -> int:
 
 
 def save_results(results: dict[str, Any], out_dir: str | Path) -> Path:
-    """Write results.json into ``out_dir`` atomically."""
-    return write_json_atomic(Path(out_dir) / "results.json", results)
+    """Write results.json into ``out_dir`` atomically, sealed with its ``content_sha256``."""
+    return write_json_atomic(Path(out_dir) / "results.json", sealed(results))

@@ -2,6 +2,13 @@
 
 results.json is the canonical output: every renderer reads it alone. Its schema ships in
 ``audit/schema/results.schema.json``; every results.json written or read is validated.
+
+Integrity: the results.json that ``pipeline.save_results`` writes carries
+``content_sha256``, the SHA-256 of the canonical JSON of everything else (the snapshot's
+scheme, :func:`audit.snapshot.content_hash`). :func:`load_results` recomputes it, so a
+results.json edited by hand (a status turned to ``pass``) or cut short is refused with one
+line before anything is rendered from it. A file without the key (written by an older
+version, or a hand-made fixture) is only schema-checked.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import jsonschema
 
 from audit import TOOL_NAME, __version__
 from audit.errors import InputFileError
+from audit.fileio import dump_json
+from audit.snapshot import content_hash
 
 SCHEMA_VERSION = 1
 FAILING = {"fail", "error", "manual"}
@@ -42,13 +51,42 @@ def schema_problem(results: Any) -> str | None:
     return f"{where}: {error.message}"[:300]
 
 
-def validate_results(results: Any, file: str = "results.json") -> None:
-    """Raise InputFileError when ``results`` does not match the schema."""
+def _check_version(results: Any, file: str) -> None:
     if isinstance(results, dict) and results.get("schema_version") not in (None, SCHEMA_VERSION):
         raise InputFileError(
             file,
             f"unsupported schema_version {results.get('schema_version')!r} (expected {SCHEMA_VERSION})",
         )
+
+
+def results_hash(results: dict[str, Any]) -> str:
+    """SHA-256 of ``results`` as written (canonical JSON, ``content_sha256`` left out)."""
+    data = json.loads(dump_json(results))
+    data.pop("content_sha256", None)
+    return content_hash(data)
+
+
+def sealed(results: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``results`` carrying its ``content_sha256`` (``results`` is not changed)."""
+    body = {k: v for k, v in results.items() if k != "content_sha256"}
+    return {**body, "content_sha256": results_hash(body)}
+
+
+def verify_integrity(results: Any, file: str = "results.json") -> None:
+    """Raise InputFileError when ``results`` carries a ``content_sha256`` that does not match."""
+    if not isinstance(results, dict) or "content_sha256" not in results:
+        return
+    if results["content_sha256"] != results_hash(results):
+        raise InputFileError(
+            file,
+            "integrity check failed: content_sha256 does not match the content (edited after "
+            "it was written)",
+        )
+
+
+def validate_results(results: Any, file: str = "results.json") -> None:
+    """Raise InputFileError when ``results`` does not match the schema."""
+    _check_version(results, file)
     problem = schema_problem(results)
     if problem:
         raise InputFileError(file, f"does not match the results schema: {problem}")
@@ -63,6 +101,8 @@ def load_results(path: str | Path) -> dict[str, Any]:
         raise InputFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputFileError(str(p), f"not valid JSON ({exc})") from exc
+    _check_version(data, str(p))
+    verify_integrity(data, str(p))
     validate_results(data, str(p))
     return data
 

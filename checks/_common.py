@@ -199,15 +199,41 @@ def configured_tags(ctx: CheckContext) -> list[str]:
 # -- gaps, errors -----------------------------------------------------------------------------
 
 
+#: What each purpose's data depends on being read first (see ``audit.collect``): nothing
+#: is collected in the Drop Ship OG when the OG search failed, app and profile details are
+#: only fetched for items assigned to a Drop Ship smart group (so they depend on the tags
+#: and smart groups that identify it), device inventories on the device list. A gap in an
+#: upstream purpose is a gap of every purpose below it: a check must not report "none
+#: found" for data that was never asked for.
+UPSTREAM: dict[str, tuple[str, ...]] = {
+    "og_detail": ("og_search",),
+    "og_children": ("og_search",),
+    "tags": ("og_search",),
+    "smart_groups": ("og_search",),
+    "smart_group": ("og_search", "smart_groups"),
+    "apps": ("og_search",),
+    "app_detail": ("og_search", "apps", "tags", "smart_groups", "smart_group"),
+    "profiles": ("og_search",),
+    "profile_detail": ("og_search", "profiles", "tags", "smart_groups", "smart_group"),
+    "devices": ("og_search",),
+    "device_apps": ("og_search", "devices"),
+    "registrations": ("og_search", "og_detail"),
+}
+
+
 def gaps(inv: Inventory, *purposes: str) -> list[Gap]:
-    """Gaps whose purpose is one of ``purposes`` or a per-item form of it ("app_detail:12")."""
+    """Gaps whose purpose is one of ``purposes``, a per-item form of it ("app_detail:12"),
+    or a purpose it depends on (:data:`UPSTREAM`)."""
     found = getattr(inv, "gaps", None)
     if not isinstance(found, list):
         raise ShapeError(f"inventory.gaps is {type(found).__name__}, not a list")
+    wanted = set(purposes)
+    for p in purposes:
+        wanted.update(UPSTREAM.get(p, ()))
     return [
         g
         for g in found
-        if any(g.purpose == p or str(g.purpose).startswith(p + ":") for p in purposes)
+        if any(g.purpose == p or str(g.purpose).startswith(p + ":") for p in wanted)
     ]
 
 

@@ -27,6 +27,7 @@ from checks._common import (
     ShapeError,
     error,
     flag,
+    gap_evidence,
     gap_outcome,
     gaps,
     guarded,
@@ -130,6 +131,19 @@ def evaluate(ctx: CheckContext) -> Outcome:
     list_gap = gap_outcome(inv, "devices", what="the Windows devices in scope")
     if list_gap is not None:
         return list_gap
+    failed = [g for g in gaps(inv, "device_apps") if not _budget_cut(g)]
+    if partial and failed:
+        # Inventories the API refused or garbled: the check cannot decide (a budget cut,
+        # by contrast, is a known, chosen limit and stays a warn below).
+        first = failed[0]
+        status = f" (HTTP {first.status})" if first.status else ""
+        return Outcome(
+            "error",
+            f"Hub versions were read for {read_count} of {listed} Windows devices: "
+            f"{len(failed)} request(s) failed, first {first.endpoint}{status}: {first.reason}; "
+            f"none of those read is below {need}.",
+            gap_evidence(failed),
+        )
     if partial:
         return Outcome(
             "warn",
@@ -168,6 +182,12 @@ def evaluate(ctx: CheckContext) -> Outcome:
         f"All {len(devices)} Windows devices in scope run Intelligent Hub {need} or later.",
         Evidence(COLUMNS, good, SOURCE),
     )
+
+
+def _budget_cut(gap: Any) -> bool:
+    """Whether a gap is a chosen limit (request budget, quota reserve), not a failure."""
+    reason = str(gap.reason).lower()
+    return gap.kind == "budget" or "budget" in reason or "quota" in reason
 
 
 CHECK = Check(META, evaluate)

@@ -96,7 +96,7 @@ def evidence_frame(results: dict[str, Any]) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A frame (cells already neutralised by the builders) as CSV bytes, headers neutralised."""
     header = [csv_cell(str(c)) for c in frame.columns]
-    text: str = frame.to_csv(index=False, header=header, lineterminator="\n")
+    text: str = frame.to_csv(index=False, header=header, lineterminator="\r\n")
     return text.encode(ENCODING)
 
 

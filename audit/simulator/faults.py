@@ -12,6 +12,14 @@ A :class:`FaultPlan` is parsed from a compact spec (the ``--faults`` option of
               | "drop"          the connection is closed without a response
               | "slow"          the answer is delayed by slow_s seconds (default 5)
               | "malformed"     200 with a truncated, invalid JSON body
+              | "truncate"      the real answer's headers (full Content-Length), then half
+                                the body, then the connection is closed
+              | "short"         list answers lose their last row; the total stays (a page
+                                with fewer rows than Total)
+              | "extra"         every JSON object of the answer gets unexpected fields
+                                (text, numbers, null, nested lists and objects)
+              | "missing"       every JSON object of the answer keeps only its id fields
+                                (Id, Uuid, ...); everything else is left out
               | "token" CODE    the OAuth token endpoint answers CODE (only these rules
                                 ever touch /connect/token)
     scope    := "/" path prefix, e.g. "/api/mam/apps/internal" (case-insensitive)
@@ -21,9 +29,12 @@ A :class:`FaultPlan` is parsed from a compact spec (the ``--faults`` option of
 
 Examples: ``429:0.1``, ``503:0.05,502@3,7``, ``drop:0.05``, ``slow@2``, ``malformed@2``,
 ``401@1``, ``html503:0.1``, ``v1only``, ``503/api/mam/apps/internal:1.0``,
-``token500:1.0``.
+``token500:1.0``, ``truncate:0.1``, ``short/api/mdm/devices/search:1.0``, ``extra:1.0``,
+``missing/api/system/info:1.0``.
 
-Unscoped rules apply to API requests only (never to the token endpoint or discovery); a
+The answer-changing kinds (malformed, truncate, short, extra, missing) act on API answers
+with a body; elsewhere (discovery, a 204) the request is answered normally. Unscoped rules
+apply to API requests only (never to the token endpoint or discovery); a
 scoped rule applies to every request whose path starts with its prefix (so
 ``503/autodiscovery:1.0`` breaks the discovery service). The first matching rule wins.
 Decisions are a pure function of (seed, rule, request number), so a run with the same
@@ -41,7 +52,7 @@ from dataclasses import dataclass, field
 __all__ = ["Fault", "FaultPlan", "FaultRule", "FaultSpecError"]
 
 _RULE = re.compile(
-    r"""^(?P<kind>drop|slow|malformed|html(?P<html>\d{3})|token(?P<token>\d{3})|(?P<code>\d{3}))
+    r"""^(?P<kind>drop|slow|malformed|truncate|short|extra|missing|html(?P<html>\d{3})|token(?P<token>\d{3})|(?P<code>\d{3}))
         (?P<scope>/[^:@]*)?
         (?::(?P<rate>[0-9]*\.?[0-9]+(?:[eE]-?\d+)?)|@(?P<at>\d+))$""",
     re.VERBOSE,
@@ -56,7 +67,8 @@ class FaultSpecError(ValueError):
 class FaultRule:
     """One parsed rule: what to do, and to which requests."""
 
-    kind: str  # "status", "html", "drop", "slow", "malformed", "token"
+    kind: str  # "status", "html", "drop", "slow", "malformed", "truncate", "short", "extra",
+    # "missing", "token"
     status: int | None = None
     rate: float | None = None
     requests: frozenset[int] = frozenset()
@@ -90,7 +102,8 @@ def _parse_rule(text: str) -> FaultRule:
     if match is None:
         raise FaultSpecError(
             f"bad fault {text!r}: expected KIND[:RATE|@N,...] with KIND one of "
-            "CODE, htmlCODE, tokenCODE, drop, slow, malformed (e.g. '429:0.1', '502@3,7')"
+            "CODE, htmlCODE, tokenCODE, drop, slow, malformed, truncate, short, extra, missing "
+            "(e.g. '429:0.1', '502@3,7')"
         )
     status_text = match["code"] or match["html"] or match["token"]
     status = int(status_text) if status_text else None

@@ -222,8 +222,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         if fault.kind == "slow":
             sim._pause(sim.faults.slow_s if sim.faults else 0.0)
             return False
-        if fault.kind == "malformed":
-            return False
+        if fault.kind in _BODY_FAULTS:
+            return False  # applied to the real answer (API requests only)
         status = fault.status or 500
         entry.status = status
         if fault.kind == "html":
@@ -346,7 +346,30 @@ class RequestHandler(BaseHTTPRequestHandler):
             broken = text[: max(1, len(text) // 2)] if len(text) > 2 else b'{"Items":[{"Id":'
             self._send(200, broken, "application/json; charset=utf-8", headers)
             return
-        self._send_json(reply.status, reply.body, headers)
+        body = reply.body
+        if fault is not None and reply.status == 200 and body is not None:
+            if fault.kind == "truncate":
+                self._send_truncated(reply.status, json.dumps(body).encode(), headers)
+                return
+            if fault.kind in _MUTATIONS:
+                body = _MUTATIONS[fault.kind](body)
+        self._send_json(reply.status, body, headers)
+
+    def _send_truncated(self, status: int, data: bytes, headers: Mapping[str, str]) -> None:
+        """Promise ``len(data)`` bytes, send half of them, then close the connection."""
+        self._commit(status)
+        self.close_connection = True
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+        except OSError:
+            pass
 
     def _authenticate(self) -> None:
         sim = self.server.sim
@@ -363,6 +386,66 @@ class RequestHandler(BaseHTTPRequestHandler):
             raise ApiError(401, "User credentials are invalid.", 1005)
         if not _same(self.headers.get("aw-tenant-code", ""), creds["tenant_code"]):
             raise ApiError(403, "The API key (aw-tenant-code) is invalid or missing.", 1013)
+
+
+#: Faults that change (or cut) the real answer rather than replace it.
+_BODY_FAULTS = frozenset({"malformed", "truncate", "short", "extra", "missing"})
+#: Fields every object keeps under the "missing" fault (ids, and the v1 ``{"Value": n}``).
+_ID_FIELDS = frozenset({"id", "uuid", "value", "smartgroupid", "groupid"})
+_ID_SUFFIXES = ("id", "uuid")
+#: Paging metadata: never the item list (mirrors ``audit.uem.shapes``).
+_ENVELOPE_META = frozenset(
+    {"page", "pagesize", "page_size", "total", "totalresults", "total_count", "additionalinfo"}
+)
+_EXTRA_FIELDS: dict[str, Any] = {
+    "ExtraText": "unexpected <b>field</b>",
+    "extra_number": 1.5,
+    "ExtraNull": None,
+    "ExtraFlag": True,
+    "ExtraList": [1, "two", None, {"Deep": []}],
+    "ExtraObject": {"Nested": {"Deeper": [True, {"Value": "x"}]}},
+}
+
+
+def _short(body: Any) -> Any:
+    """The answer with the last row of its item list left out (totals unchanged)."""
+    if isinstance(body, list):
+        return body[:-1]
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(value, list) and key.lower() not in _ENVELOPE_META:
+                return {**body, key: value[:-1]}
+    return body
+
+
+def _extra(body: Any) -> Any:
+    """Every object of the answer with :data:`_EXTRA_FIELDS` added after its own fields."""
+    if isinstance(body, list):
+        return [_extra(item) for item in body]
+    if isinstance(body, dict):
+        out = {key: _extra(value) for key, value in body.items()}
+        for key, value in _EXTRA_FIELDS.items():
+            out.setdefault(key, json.loads(json.dumps(value)))
+        return out
+    return body
+
+
+def _missing(body: Any) -> Any:
+    """Every object of the answer reduced to its id fields and its lists."""
+    if isinstance(body, list):
+        return [_missing(item) for item in body]
+    if isinstance(body, dict):
+        return {
+            key: _missing(value)
+            for key, value in body.items()
+            if key.lower() in _ID_FIELDS
+            or key.lower().endswith(_ID_SUFFIXES)
+            or isinstance(value, list)
+        }
+    return body
+
+
+_MUTATIONS = {"short": _short, "extra": _extra, "missing": _missing}
 
 
 def _exc_headers(exc: ApiError) -> dict[str, str]:

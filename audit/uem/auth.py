@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from audit.errors import AuthenticationError, ConfigError
+from audit.redact import register_secret
 from audit.uem.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -200,8 +201,11 @@ class OAuthClientCredentials(Auth):
                     error=problem or None,
                 )
             if not problem:
-                if ctx.recorder is not None and self._token:
-                    ctx.recorder.add_secrets(self._token)
+                if self._token:
+                    # Scrubbed from the snapshot and from anything printed (errors, --debug).
+                    register_secret(self._token)
+                    if ctx.recorder is not None:
+                        ctx.recorder.add_secrets(self._token)
                 return
             if not retryable or attempt > self.retries:
                 message = f"OAuth token endpoint {self.token_url} {problem}"
@@ -260,5 +264,11 @@ def auth_from_config(config: Config) -> Auth:
             config.source, "tenant.client_secret_env", "client id and client secret must be set"
         )
     return OAuthClientCredentials(
-        token_url, tenant["client_id"], secrets.client_secret, tenant_code=secrets.tenant_code
+        token_url,
+        tenant["client_id"],
+        secrets.client_secret,
+        tenant_code=secrets.tenant_code,
+        # [collect] retries applies to the token request too (at most 2: the token
+        # endpoint backs off 1 s, then 2 s).
+        retries=min(2, int(config.collect.get("retries", 2))),
     )

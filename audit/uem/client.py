@@ -13,6 +13,7 @@ httpx exceptions and HTTP statuses become the project's exceptions::
     other 4xx, 5xx, 3xx    ApiError at once (no retry)
     network error/timeout  retried, then TransportError (TLS verification failures at once)
     no budget left         BudgetExhausted, before anything is sent
+    a method that writes   ReadOnlyViolation, before anything is sent (see below)
 
 A 2xx whose body is not JSON is not raised: the response comes back with ``body=None``
 and ``json_error`` set (and ``client.json_errors`` counts it), so the collector records a
@@ -21,6 +22,14 @@ gap and goes on.
 Retries use exponential backoff with full jitter (``random() * min(cap, base * 2**n)``),
 or the server's ``Retry-After`` (seconds or an HTTP date, capped at ``retry_after_cap_s``)
 when it sends one.
+
+Read-only by construction. The client sends GET, and POST only to the searches listed
+in :data:`READ_ONLY_POSTS` (UEM answers some searches by POST; they read). Any other
+method or POST target is refused with :class:`ReadOnlyViolation` before a request is
+built, checked again on the built request right before it is sent, and, on the HTTP
+client this class creates, once more by an httpx request hook that sees every request
+including the OAuth token POST (the only other POST allowed). The tool never writes to
+the tenant.
 
 Budget. ``request_budget`` caps the requests sent by this client (every attempt counts,
 retries included; OAuth token requests go to another server and are counted in
@@ -37,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random as _random
+import re
 import ssl
 import time
 import types
@@ -61,13 +71,38 @@ from audit.uem.wire import (
     tls_failure,
 )
 
-__all__ = ["ApiResponse", "PagedResult", "UEMClient", "retry_after_seconds", "tls_context"]
+__all__ = [
+    "READ_ONLY_POSTS",
+    "ApiResponse",
+    "PagedResult",
+    "ReadOnlyViolation",
+    "UEMClient",
+    "retry_after_seconds",
+    "tls_context",
+]
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 #: Answers that mean "slow down": they shrink the concurrency limit.
 CONGESTION_STATUSES = frozenset({429, 503, 504})
 #: The tenant quota is never taken below this many remaining requests.
 MIN_QUOTA_REMAINING = 100
+#: The only POST requests sent to the tenant: searches that read (UEM_API.md section 9,
+#: the v3 profile search). Matched against the whole URL path, case-insensitively.
+READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"/api(?:/v\d+)?/mdm/profiles/search/?", re.IGNORECASE),
+)
+
+
+class ReadOnlyViolation(ApiError):
+    """A request that could change the tenant was asked for; nothing was sent."""
+
+
+def is_read_only(method: str, path: str) -> bool:
+    """Whether ``method`` on URL path ``path`` only reads: GET, or a known POST search."""
+    verb = method.upper()
+    if verb == "GET":
+        return True
+    return verb == "POST" and any(p.fullmatch(path) for p in READ_ONLY_POSTS)
 
 
 @dataclass(frozen=True)
@@ -131,7 +166,10 @@ class UEMClient:
         self.auth = auth
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
-            transport=transport, verify=tls_context(verify), timeout=timeout_s
+            transport=transport,
+            verify=tls_context(verify),
+            timeout=timeout_s,
+            event_hooks={"request": [self._refuse_writes]},
         )
         self.timeout_s = timeout_s
         self.max_retries = retries
@@ -159,6 +197,30 @@ class UEMClient:
 
     async def __aenter__(self) -> UEMClient:
         return self
+
+    def _allowed(self, method: str, url: httpx.URL) -> bool:
+        """GET, a known POST search, or the OAuth token POST (:data:`READ_ONLY_POSTS`)."""
+        if is_read_only(method, url.path):
+            return True
+        token_url = getattr(self.auth, "token_url", None)
+        if method.upper() == "POST" and token_url:
+            token = httpx.URL(token_url)
+            return (url.scheme, url.host, url.port, url.path) == (
+                token.scheme,
+                token.host,
+                token.port,
+                token.path,
+            )
+        return False
+
+    async def _refuse_writes(self, request: httpx.Request) -> None:
+        """httpx request hook: the last line of the read-only guarantee."""
+        if not self._allowed(request.method, request.url):
+            raise ReadOnlyViolation(
+                f"{request.method} {request.url.path} refused: ws1-audit only reads "
+                "from the tenant (GET and known POST searches)",
+                endpoint=request.url.path,
+            )
 
     async def __aexit__(
         self,
@@ -190,6 +252,38 @@ class UEMClient:
         url = self.base_url + (path if path.startswith("/") else "/" + path)
         return await self._send(
             url, params=params, version=version, purpose=purpose, external=False
+        )
+
+    async def post_search(
+        self, path: str, *, body: Any, version: int = 1, purpose: str
+    ) -> ApiResponse:
+        """POST a search that only reads (one of :data:`READ_ONLY_POSTS`), JSON ``body``."""
+        return await self.request("POST", path, body=body, version=version, purpose=purpose)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        version: int = 1,
+        purpose: str,
+    ) -> ApiResponse:
+        """Any request the client allows: GET, or POST to a known search.
+
+        Every other method (PUT, PATCH, DELETE, a POST that is not a known search, ...)
+        raises :class:`ReadOnlyViolation` and nothing is sent.
+        """
+        url = self.base_url + (path if path.startswith("/") else "/" + path)
+        return await self._send(
+            url,
+            params=params,
+            version=version,
+            purpose=purpose,
+            external=False,
+            method=method,
+            body=body,
         )
 
     async def get_external(self, url: str, *, purpose: str) -> ApiResponse:
@@ -246,7 +340,7 @@ class UEMClient:
 
     def _note_quota(self, headers: httpx.Headers) -> None:
         raw = headers.get("x-ratelimit-remaining", "").strip()
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             return
         remaining = int(raw)
         if self.quota_first is None:
@@ -270,6 +364,12 @@ class UEMClient:
         self, request: httpx.Request, external: bool
     ) -> tuple[httpx.Response | None, Exception | None, float]:
         """Send once within a limiter slot; ``(response, httpx failure, elapsed ms)``."""
+        if not is_read_only(request.method, request.url.path):
+            raise ReadOnlyViolation(
+                f"{request.method} {request.url.path} refused: ws1-audit only reads from the "
+                "tenant (GET and known POST searches)",
+                endpoint=request.url.path,
+            )
         self.requests_sent += 1
         if not external:
             self._api_in_flight += 1
@@ -304,8 +404,18 @@ class UEMClient:
         version: int | None,
         purpose: str,
         external: bool,
+        method: str = "GET",
+        body: Any = None,
     ) -> ApiResponse:
-        """One logical GET: attempts, retries, recording, and every error translation."""
+        """One logical request: attempts, retries, recording, and every error translation."""
+        method = method.upper()
+        if (external and method != "GET") or not is_read_only(method, httpx.URL(url).path):
+            where = self.recorder.redact(httpx.URL(url).path)
+            raise ReadOnlyViolation(
+                f"{method} {where} refused: ws1-audit only reads from the tenant "
+                "(GET and known POST searches); nothing was sent",
+                endpoint=where,
+            )
         accept = "application/json" if version is None else f"application/json;version={version}"
         attempt = backoffs = 0
         refreshed = False
@@ -313,15 +423,16 @@ class UEMClient:
             attempt += 1
             try:
                 request = self._http.build_request(
-                    "GET",
+                    method,
                     url,
                     params=params,
+                    json=body if method == "POST" else None,
                     headers={"Accept": accept, "User-Agent": self._user_agent},
                     timeout=self.timeout_s,
                 )
             except httpx.InvalidURL as exc:
                 where = self.recorder.redact(url.split("?")[0])
-                raise TransportError(f"GET {where}: invalid URL ({exc})") from exc
+                raise TransportError(f"{method} {where}: invalid URL ({exc})") from exc
             u = request.url
             label = u.path if not external else f"{u.scheme}://{u.host}{u.path}"
             # Checked before the credentials (no token is fetched for a refused request) and
@@ -335,7 +446,7 @@ class UEMClient:
 
             common: dict[str, Any] = {
                 "purpose": purpose,
-                "method": "GET",
+                "method": method,
                 "path": label,
                 "query": query_dict(u.params),
                 "elapsed_ms": elapsed,
@@ -355,7 +466,7 @@ class UEMClient:
                 if fatal or backoffs >= self.max_retries:
                     hint = " (TLS verification failed: set tenant.ca_bundle for a private CA)"
                     raise TransportError(
-                        f"GET {label} failed after {_attempts(attempt)}: {error}"
+                        f"{method} {label} failed after {_attempts(attempt)}: {error}"
                         + (hint if tls else ""),
                         endpoint=label,
                     ) from failure
@@ -394,7 +505,7 @@ class UEMClient:
                     self.retries += 1
                     continue
                 raise AuthenticationError(
-                    f"GET {label} answered 401: the credentials were refused"
+                    f"{method} {label} answered 401: the credentials were refused"
                     + (" even with a fresh OAuth token" if refreshed else "")
                     + f" (check the username and password, or the OAuth client){reason}",
                     endpoint=label,
@@ -402,7 +513,7 @@ class UEMClient:
                 )
             if status == 403 and not external:
                 raise AuthenticationError(
-                    f"GET {label} answered 403: the API key (tenant code) was refused, "
+                    f"{method} {label} answered 403: the API key (tenant code) was refused, "
                     f"or the account lacks permission for this endpoint{reason}",
                     endpoint=label,
                     status=status,
@@ -414,7 +525,7 @@ class UEMClient:
                 continue
             after = f" after {_attempts(attempt)}" if status in RETRY_STATUSES else ""
             raise ApiError(
-                f"GET {label} answered {status}{after}{reason}", endpoint=label, status=status
+                f"{method} {label} answered {status}{after}{reason}", endpoint=label, status=status
             )
 
     def _reason(self, body: Any, text: str | None) -> str:

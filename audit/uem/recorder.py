@@ -29,9 +29,11 @@ REDACTED = "[REDACTED]"
 #: A SyncML item whose target is a password node (e.g. the Accounts CSP's
 #: ./Device/Vendor/MSFT/Accounts/Users/<name>/Password): its <Data> is the local admin's
 #: password, set by the tenant's own profile. It is tenant data, but a secret all the same.
+#: A text cut off inside the <Data> (a truncated, non-JSON answer is kept as text) has the
+#: rest of the text redacted: no prefix of the password survives either.
 _SYNCML_SECRET_DATA = re.compile(
     r"(?P<head>(?:<|&lt;)LocURI(?:>|&gt;)[^<&]*(?:password|secret|pin)[^<&]*(?:<|&lt;)/LocURI(?:>|&gt;)"
-    r"(?:(?!(?:<|&lt;)/Item(?:>|&gt;)).)*?(?:<|&lt;)Data(?:>|&gt;))(?P<data>.*?)(?P<tail>(?:<|&lt;)/Data(?:>|&gt;))",
+    r"(?:(?!(?:<|&lt;)/Item(?:>|&gt;)).)*?(?:<|&lt;)Data(?:>|&gt;))(?P<data>.*?)(?P<tail>(?:<|&lt;)/Data(?:>|&gt;)|\Z)",
     re.IGNORECASE | re.DOTALL,
 )
 #: Response headers worth keeping: versions, quota, correlation, type, retry hints.
@@ -108,7 +110,9 @@ def scrub_payload_secrets(value: Any) -> Any:
     if isinstance(value, str):
         if "Data" not in value:
             return value
-        return _SYNCML_SECRET_DATA.sub(lambda m: m.group("head") + REDACTED + m.group("tail"), value)
+        return _SYNCML_SECRET_DATA.sub(
+            lambda m: m.group("head") + REDACTED + m.group("tail"), value
+        )
     if isinstance(value, list):
         items = [scrub_payload_secrets(v) for v in value]
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items

@@ -67,7 +67,7 @@ def total_of(body: Any) -> int | None:
         value = body.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             return int(value)
     return None
 
@@ -80,7 +80,7 @@ def id_of(value: Any) -> int | None:
         return value
     if isinstance(value, str):
         text = value.strip()
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isascii() and text.isdigit() else None
     if isinstance(value, Mapping):
         for key in ("Value", "value", "Id", "id"):
             if key in value:

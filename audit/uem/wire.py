@@ -47,7 +47,15 @@ def retry_after_seconds(
 
 
 def tls_context(verify: bool | str | ssl.SSLContext) -> bool | ssl.SSLContext:
-    """``verify`` for httpx: a CA bundle path becomes an SSL context (httpx deprecates str)."""
+    """``verify`` for httpx: a CA bundle path becomes an SSL context (httpx deprecates str).
+
+    ``True`` means the operating system's trust store (``ssl.create_default_context()``:
+    OpenSSL's default paths, which honour ``SSL_CERT_FILE``/``SSL_CERT_DIR``; the Windows
+    store on Windows), not httpx's bundled Mozilla list: a corporate CA installed on the
+    machine (a TLS-inspecting proxy) is trusted as every other tool there trusts it.
+    """
+    if verify is True:
+        return ssl.create_default_context()
     if not isinstance(verify, str):
         return verify
     try:

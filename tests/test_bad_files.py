@@ -1,0 +1,399 @@
+"""Bad input files: one line naming the file and the problem, exit 3, nothing overwritten.
+
+Configs (unknown key, wrong type, missing value, missing environment variable, malformed
+TOML, not UTF-8, missing file), snapshots and results.json (truncated, empty, not JSON,
+wrong version, a value edited after writing so that its SHA-256 no longer matches, schema
+violations) are handed to every command that reads them; each must stop with exit 3 and
+one line on stderr, before any request or output, leaving the previous reports in the
+output folder byte for byte.
+
+Outputs are atomic: a render process killed mid-way (SIGKILL while it lays out the PDF)
+leaves the previous reports intact, as does a writer killed half way through a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from robust_helpers import ROOT, audit_in_process, cli_in_process, config_for, sim_env, write_config
+
+from audit import pipeline
+from audit.simulator import SimulatorServer, load_scenario
+from audit.snapshot import save_snapshot
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A good snapshot.json and results.json of the ready scenario."""
+    base = tmp_path_factory.mktemp("good")
+    tenant = load_scenario("ready")
+    with SimulatorServer(tenant) as server:
+        audit = audit_in_process(config_for(server.url, tenant, base), base, ("json",))
+    save_snapshot(audit.snapshot, base / "snapshot.json")
+    return {
+        "snapshot": (base / "snapshot.json").read_bytes(),
+        "results": (base / "results.json").read_bytes(),
+        "tenant": tenant,
+    }
+
+
+@pytest.fixture
+def previous(good: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """An output folder holding a previous run's reports, and their bytes."""
+    out = tmp_path / "out"
+    results = json.loads(good["results"])
+    pipeline.save_results(results, out)
+    pipeline.render(results, out, ["md", "csv", "junit", "html"])
+    (out / "snapshot.json").write_bytes(good["snapshot"])
+    return {"out": out, "files": _contents(out)}
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _one_line(stderr: str, *words: str) -> None:
+    assert stderr.count("\n") == 1 and stderr.startswith("ws1-audit: "), stderr
+    assert "Traceback" not in stderr
+    for word in words:
+        assert word in stderr, (word, stderr)
+
+
+# -- configs ---------------------------------------------------------------------------------
+
+CONFIG_CASES = [
+    pytest.param(
+        {"collect": {"concurency": 3}}, "", {}, "collect.concurency: unknown key", id="unknown-key"
+    ),
+    pytest.param(
+        {"collect": {"concurrency": "eight"}},
+        "",
+        {},
+        "collect.concurrency: expected an integer",
+        id="wrong-type",
+    ),
+    pytest.param(
+        {"tenant": {"verify_tls": "no"}},
+        "",
+        {},
+        "tenant.verify_tls: expected true or false",
+        id="wrong-type-bool",
+    ),
+    pytest.param(
+        {}, "", {"SIM_PASSWORD": ""}, "environment variable SIM_PASSWORD is not set", id="env-var"
+    ),
+    pytest.param({}, "[tenant\nname = ", {}, "malformed TOML", id="malformed-toml"),
+    pytest.param({}, "[[attestations]]\ncheck = 'x'\n", {}, "attestations[0]", id="bad-table"),
+]
+
+
+@pytest.mark.parametrize(("changes", "raw", "env", "words"), CONFIG_CASES)
+def test_bad_config_is_one_line_exit_3_and_nothing_is_touched(
+    changes: dict[str, Any],
+    raw: str,
+    env: dict[str, str],
+    words: str,
+    good: dict[str, Any],
+    previous: dict[str, Any],
+    simulator: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = simulator(good["tenant"])
+    config = write_config(tmp_path / "bad.toml", server.url, raw=raw, **changes)
+    for command in (
+        ["run", "--config", str(config), "--out", str(previous["out"])],
+        ["collect", "--config", str(config), "--snapshot", str(previous["out"] / "snapshot.json")],
+    ):
+        code, stdout, stderr = cli_in_process(
+            command, sim_env(good["tenant"], **env), monkeypatch, capsys
+        )
+        assert code == 3 and stdout == ""
+        _one_line(stderr, str(config), words)
+    assert server.log == []  # nothing was asked of the tenant
+    assert _contents(previous["out"]) == previous["files"]
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        pytest.param(b"", "missing", id="empty"),
+        pytest.param(b"\xff\xfe[tenant]\n", "not UTF-8", id="not-utf8"),
+        pytest.param(None, "cannot read", id="missing-file"),
+    ],
+)
+def test_unreadable_config(
+    content: bytes | None,
+    words: str,
+    previous: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "bad.toml"
+    if content is not None:
+        config.write_bytes(content)
+    args = ["run", "--config", str(config), "--out", str(previous["out"])]
+    code, _, stderr = cli_in_process(args, {}, monkeypatch, capsys)
+    assert code == 3
+    _one_line(stderr, str(config), words)
+    assert _contents(previous["out"]) == previous["files"]
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+
+
+def _edit_snapshot(raw: bytes) -> bytes:
+    data = json.loads(raw)
+    info = next(r for r in data["requests"] if r["purpose"] == "system_info")
+    info["body"]["ProductVersion"] = "99.1.0.0"  # a better version than the tenant has
+    return json.dumps(data).encode()
+
+
+def _version_snapshot(raw: bytes) -> bytes:
+    data = json.loads(raw)
+    data["snapshot_version"] = 2
+    return json.dumps(data).encode()
+
+
+SNAPSHOT_CASES = [
+    pytest.param(lambda raw: raw[: len(raw) // 2], "invalid JSON", id="truncated"),
+    pytest.param(lambda raw: b"", "invalid JSON", id="empty"),
+    pytest.param(lambda raw: b"[1, 2]", "expected a JSON object", id="not-an-object"),
+    pytest.param(_version_snapshot, "unsupported snapshot_version 2", id="wrong-version"),
+    pytest.param(_edit_snapshot, "integrity check failed", id="edited-sha-mismatch"),
+    pytest.param(
+        lambda raw: json.dumps({**json.loads(raw), "requests": "x"}).encode(),
+        "requests must be a list",
+        id="wrong-shape",
+    ),
+]
+
+
+@pytest.mark.parametrize(("corrupt", "words"), SNAPSHOT_CASES)
+def test_bad_snapshot_is_one_line_exit_3_and_nothing_is_touched(
+    corrupt: Any,
+    words: str,
+    good: dict[str, Any],
+    previous: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bad = tmp_path / "bad-snapshot.json"
+    bad.write_bytes(corrupt(good["snapshot"]))
+    out = str(previous["out"])
+    for args in (
+        ["evaluate", "--snapshot", str(bad), "--out", out],
+        ["evaluate", "--snapshot", str(bad), "--out", out, "--format", "html,md,csv"],
+    ):
+        code, stdout, stderr = cli_in_process(args, {}, monkeypatch, capsys)
+        assert code == 3 and stdout == ""
+        _one_line(stderr, str(bad), words)
+    # --debug adds the traceback; the last line is still the one-line error
+    args = ["--debug", "evaluate", "--snapshot", str(bad), "--out", out]
+    code, _, stderr = cli_in_process(args, {}, monkeypatch, capsys)
+    assert code == 3 and "Traceback" in stderr
+    assert stderr.rstrip("\n").splitlines()[-1].startswith(f"ws1-audit: error: {bad}: ")
+    assert bad.read_bytes() == corrupt(good["snapshot"])  # the bad file is not "repaired"
+    assert _contents(previous["out"]) == previous["files"]
+
+
+# -- results.json ----------------------------------------------------------------------------------
+
+
+def _results_edit(raw: bytes) -> bytes:
+    data = json.loads(raw)
+    failing = next(c for c in data["checks"] if c["status"] != "pass")
+    failing["status"] = "pass"  # what someone might do to a results.json by hand
+    return json.dumps(data).encode()
+
+
+def _results_version(raw: bytes) -> bytes:
+    return json.dumps({**json.loads(raw), "schema_version": 2}).encode()
+
+
+def _results_schema(raw: bytes) -> bytes:
+    from audit.results import sealed
+
+    data = json.loads(raw)
+    data["checks"][0]["status"] = "passed"
+    return json.dumps(sealed(data)).encode()  # a correct hash over invalid content
+
+
+RESULTS_CASES = [
+    pytest.param(lambda raw: raw[: len(raw) // 3], "not valid JSON", id="truncated"),
+    pytest.param(lambda raw: b"", "not valid JSON", id="empty"),
+    pytest.param(_results_version, "unsupported schema_version 2", id="wrong-version"),
+    pytest.param(_results_edit, "integrity check failed", id="edited-sha-mismatch"),
+    pytest.param(_results_schema, "does not match the results schema", id="schema"),
+]
+
+
+@pytest.mark.parametrize(("corrupt", "words"), RESULTS_CASES)
+def test_bad_results_is_one_line_exit_3_and_nothing_is_touched(
+    corrupt: Any,
+    words: str,
+    good: dict[str, Any],
+    previous: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bad = tmp_path / "bad-results.json"
+    bad.write_bytes(corrupt(good["results"]))
+    good_copy = tmp_path / "good-results.json"
+    good_copy.write_bytes(good["results"])
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_bytes(good["snapshot"])
+    out = str(previous["out"])
+    commands = [
+        ["render", str(bad), "--format", "html,md,csv,json", "--out", out],
+        ["diff", str(good_copy), str(bad)],
+        ["diff", str(bad), str(good_copy)],
+        ["evaluate", "--snapshot", str(snapshot), "--baseline", str(bad), "--out", out],
+    ]
+    for args in commands:
+        code, stdout, stderr = cli_in_process(args, {}, monkeypatch, capsys)
+        assert code == 3 and stdout == "", args
+        _one_line(stderr, str(bad), words)
+    assert _contents(previous["out"]) == previous["files"]
+
+
+def test_a_bad_baseline_stops_run_before_any_request(
+    good: dict[str, Any],
+    previous: dict[str, Any],
+    simulator: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = simulator(good["tenant"])
+    bad = tmp_path / "baseline.json"
+    bad.write_bytes(_results_edit(good["results"]))
+    config = write_config(tmp_path / "t.toml", server.url)
+    args = ["run", "--config", str(config), "--baseline", str(bad), "--out", str(previous["out"])]
+    code, _, stderr = cli_in_process(args, sim_env(good["tenant"]), monkeypatch, capsys)
+    assert code == 3
+    _one_line(stderr, str(bad), "integrity check failed")
+    assert server.log == []
+    assert _contents(previous["out"]) == previous["files"]
+
+
+def test_a_good_results_file_round_trips_with_its_hash(
+    good: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from audit.results import load_results, results_hash
+
+    path = tmp_path / "results.json"
+    path.write_bytes(good["results"])
+    data = load_results(path)
+    assert data["content_sha256"] == results_hash(data)
+    # re-rendering it as json keeps it loadable
+    args = ["render", str(path), "--format", "json", "--out", str(tmp_path / "again")]
+    code, _, stderr = cli_in_process(args, {}, monkeypatch, capsys)
+    assert code == 0, stderr
+    assert load_results(tmp_path / "again" / "results.json") == data
+
+
+# -- atomic outputs ----------------------------------------------------------------------------
+
+OLD = {
+    "report.pdf": b"%PDF-1.7\n% the previous report\n%%EOF\n",
+    "report.html": b"<!DOCTYPE html><html><body>previous report</body></html>\n",
+    "summary.md": b"# previous summary\n",
+    "findings.csv": b"id,status\nprevious,pass\n",
+}
+
+
+def _complete(name: str, data: bytes) -> bool:
+    """Whether ``data`` is a whole file of its kind (not a torn write)."""
+    if name.endswith(".pdf"):
+        return data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    if name.endswith(".html"):
+        return data.rstrip().endswith(b"</html>")
+    return bool(data)
+
+
+def test_a_render_killed_mid_way_leaves_the_previous_reports_intact(
+    good: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, data in OLD.items():
+        (out / name).write_bytes(data)
+    results = tmp_path / "results.json"
+    results.write_bytes(good["results"])
+    before = (out / "report.html").stat().st_mtime_ns
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-c", "from audit.cli import main; main()",
+            "render", str(results), "--format", "md,html,pdf,csv", "--out", str(out),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        # wait until report.html has been replaced: the PDF is being laid out now
+        deadline = time.monotonic() + 60
+        while (out / "report.html").stat().st_mtime_ns == before:
+            assert proc.poll() is None, "render finished before it could be interrupted"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    visible = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert set(visible) == set(OLD)  # nothing new, nothing lost (csv comes after the pdf)
+    assert visible["report.pdf"] == OLD["report.pdf"]  # killed while rendering it
+    assert visible["findings.csv"] == OLD["findings.csv"]  # never reached
+    for name, data in visible.items():  # each file is the old one or a whole new one
+        assert data == OLD[name] or _complete(name, data), name
+    assert visible["report.html"] != OLD["report.html"]
+
+
+def test_a_writer_killed_half_way_through_a_file_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.pdf"
+    target.write_bytes(OLD["report.pdf"])
+    script = (
+        "import sys, time\n"
+        "from audit.fileio import atomic_open\n"
+        "with atomic_open(sys.argv[1]) as fh:\n"
+        "    fh.write(b'%PDF-1.7 half of a new report ' * 1000)\n"
+        "    fh.flush()\n"
+        "    print('half', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(target)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"half\n"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert target.read_bytes() == OLD["report.pdf"]
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "report.pdf"]
+    assert all(n.startswith(".report.pdf.") and n.endswith(".tmp") for n in leftovers)
+    # the next write replaces the file whole
+    from audit.fileio import write_atomic
+
+    write_atomic(target, b"%PDF-1.7 new\n%%EOF\n")
+    assert target.read_bytes() == b"%PDF-1.7 new\n%%EOF\n"

@@ -1,0 +1,328 @@
+"""Secrets never leak: not into any output file, the snapshot, stdout or stderr.
+
+Demo-like audits run through the real CLI (subprocesses) against a simulated tenant whose
+credentials are known, distinctive values: the password, the API key (tenant code), the
+OAuth client secret, the access tokens the simulator issues, ``base64(user:password)``
+(what Basic auth sends) and the local administrator password in the tenant's own Custom
+Settings SyncML. Every command (run, collect, evaluate, render, diff, demo) and every format
+is exercised, with and without ``--debug``, including failing runs (401, 403, token 400,
+an unreachable tenant, a persistent 503, a garbled answer). Every file written (PDFs
+decoded, attachments included), the snapshots, stdout and stderr are searched for each
+secret in the forms it could take (raw, JSON-escaped, URL-encoded, base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from robust_helpers import (
+    KNOWN_SECRETS,
+    every_file,
+    file_text,
+    known_secret_tenant,
+    persistent_fault_run,
+    secret_forms,
+    sim_env,
+    write_config,
+    ws1,
+)
+
+from audit.simulator import SimulatorServer, load_scenario
+from audit.uem.recorder import scrub_payload_secrets
+
+USERNAME = "auditor"
+#: The local admin password set by the scenarios' Custom Settings profile (Accounts CSP).
+SYNCML_PASSWORD = "Sim-LocalAdmin-Pw-5e2c"
+WRONG = {
+    "password": "pw-Wr0ng-Secr3t-33d1",
+    "tenant_code": "tc-Wr0ng-ApiKey-8c27",
+    "client_secret": "cs-Wr0ng-Client-6f05",
+}
+QUICK = "html,json,csv,junit,md,handover"
+
+
+def _pair(user: str, password: str) -> str:
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _echoing_tenant() -> dict[str, Any]:
+    """The known-secret tenant whose own data also holds the secrets (as if echoed back)."""
+    tenant = known_secret_tenant()
+    tenant["devices"][0]["name"] = f"echo {KNOWN_SECRETS['password']}"
+    tenant["apps"][0]["name"] = f"key {KNOWN_SECRETS['tenant_code']} in a name"
+    tenant["tags"][1]["name"] = f"pair {_pair(USERNAME, KNOWN_SECRETS['password'])}"
+    return tenant
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every command, format and failure, run once; their outputs, streams and the tokens."""
+    base = tmp_path_factory.mktemp("secrets")
+    shared = persistent_fault_run(tmp_path_factory.getbasetemp() / "persistent-fault-run")
+    tenant = known_secret_tenant()
+    env = sim_env(tenant)
+    servers = {
+        "clean": SimulatorServer(tenant).start(),
+        # Basic auth against a tenant whose own data holds the secrets it was given
+        "echo": SimulatorServer(_echoing_tenant()).start(),
+        "401": SimulatorServer(tenant, faults="401:1.0").start(),
+        "garbled": SimulatorServer(
+            tenant, faults="malformed/api/mdm/profiles:1.0,truncate/api/mdm/devices:0.5"
+        ).start(),
+    }
+    try:
+        cfg = {
+            name: write_config(base / f"{name}-basic.toml", s.url) for name, s in servers.items()
+        }
+        oauth = {
+            name: write_config(base / f"{name}-oauth.toml", s.url, auth="oauth")
+            for name, s in servers.items()
+            if name in ("clean", "401")
+        }
+        down = write_config(base / "down.toml", f"http://127.0.0.1:{_closed_port()}")
+        bad_env = sim_env(
+            tenant,
+            SIM_PASSWORD=WRONG["password"],
+            SIM_TENANT_CODE=WRONG["tenant_code"],
+            SIM_CLIENT_SECRET=WRONG["client_secret"],
+        )
+        out = {name: base / name for name in ("run", "oauth", "eval", "render", "demo", "gar")}
+        snap = base / "collect" / "snapshot.json"
+        jobs: dict[str, tuple[list[str], dict[str, str]]] = {
+            "run --debug": (
+                [
+                    "--debug",
+                    "run",
+                    "--config",
+                    str(cfg["echo"]),
+                    "--out",
+                    str(out["run"]),
+                    "--format",
+                    QUICK,
+                ],
+                env,
+            ),
+            "run oauth --debug": (
+                [
+                    "--debug",
+                    "run",
+                    "--config",
+                    str(oauth["clean"]),
+                    "--out",
+                    str(out["oauth"]),
+                    "--format",
+                    "json,html,md,csv",
+                ],
+                env,
+            ),
+            "collect": (["collect", "--config", str(cfg["clean"]), "--snapshot", str(snap)], env),
+            "401 --debug": (
+                ["--debug", "run", "--config", str(cfg["clean"]), "--out", str(base / "x1")],
+                bad_env,
+            ),
+            "403": (
+                ["run", "--config", str(cfg["clean"]), "--out", str(base / "x2")],
+                sim_env(tenant, SIM_TENANT_CODE=WRONG["tenant_code"]),
+            ),
+            "oauth 401 --debug": (
+                ["--debug", "run", "--config", str(oauth["401"]), "--out", str(base / "x3")],
+                env,
+            ),
+            "token 400 --debug": (
+                ["--debug", "run", "--config", str(oauth["clean"]), "--out", str(base / "x4")],
+                bad_env,
+            ),
+            "unreachable --debug": (
+                ["--debug", "run", "--config", str(down), "--out", str(base / "x6")],
+                env,
+            ),
+            "garbled --debug": (
+                [
+                    "--debug",
+                    "run",
+                    "--config",
+                    str(cfg["garbled"]),
+                    "--out",
+                    str(out["gar"]),
+                    "--format",
+                    "json,md,csv",
+                ],
+                env,
+            ),
+            "demo": (["demo", "--out", str(out["demo"]), "--format", QUICK], {}),
+        }
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {name: pool.submit(ws1, *args, env=e) for name, (args, e) in jobs.items()}
+            procs = {name: f.result() for name, f in futures.items()}
+        # offline commands on what was collected
+        later: dict[str, list[str]] = {
+            "evaluate --debug": [
+                "--debug",
+                "evaluate",
+                "--snapshot",
+                str(snap),
+                "--config",
+                str(cfg["clean"]),
+                "--out",
+                str(out["eval"]),
+                "--format",
+                QUICK,
+            ],
+            "render": [
+                "render",
+                str(out["run"] / "results.json"),
+                "--format",
+                QUICK,
+                "--out",
+                str(out["render"]),
+            ],
+            "diff": ["diff", str(out["run"] / "results.json"), str(out["oauth"] / "results.json")],
+            "evaluate broken --debug": [
+                "--debug",
+                "evaluate",
+                "--snapshot",
+                str(base / "x1" / "nope.json"),
+            ],
+        }
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {name: pool.submit(ws1, *args, env=env) for name, args in later.items()}
+            procs.update({name: f.result() for name, f in futures.items()})
+        tokens = [t for s in servers.values() for t in s._tokens._tokens]
+    finally:
+        for server in servers.values():
+            server.stop()
+    procs["shared persistent 503"] = shared.proc
+    return {"procs": procs, "base": base, "shared": shared.out, "tokens": tokens, "out": out}
+
+
+def _secrets(tokens: list[str]) -> dict[str, str]:
+    values = {
+        "password": KNOWN_SECRETS["password"],
+        "tenant code": KNOWN_SECRETS["tenant_code"],
+        "client secret": KNOWN_SECRETS["client_secret"],
+        "basic pair": _pair(USERNAME, KNOWN_SECRETS["password"]),
+        "wrong password": WRONG["password"],
+        "wrong tenant code": WRONG["tenant_code"],
+        "wrong client secret": WRONG["client_secret"],
+        "wrong basic pair": _pair(USERNAME, WRONG["password"]),
+        "SyncML local admin password": SYNCML_PASSWORD,
+    }
+    # the demo's own (simulated) credentials are treated as secrets too
+    for scenario in ("ready", "not-ready"):
+        creds = load_scenario(scenario)["credentials"]
+        values[f"{scenario} demo password"] = creds["password"]
+        values[f"{scenario} demo tenant code"] = creds["tenant_code"]
+        values[f"{scenario} demo basic pair"] = _pair(creds["username"], creds["password"])
+    for i, token in enumerate(tokens):
+        values[f"access token {i}"] = token
+    return values
+
+
+def test_the_runs_did_what_they_should(runs: dict[str, Any]) -> None:
+    """Guard: the matrix really covers successes and each kind of failure."""
+    codes = {name: p.returncode for name, p in runs["procs"].items()}
+    assert codes["run --debug"] == 1 and codes["run oauth --debug"] == 1
+    assert codes["collect"] == 0
+    assert codes["evaluate --debug"] == 1 and codes["render"] == 0 and codes["diff"] == 0
+    assert codes["demo"] == 0
+    for name in ("401 --debug", "403", "oauth 401 --debug", "token 400 --debug"):
+        assert codes[name] == 4, (name, runs["procs"][name].stderr)
+    assert codes["unreachable --debug"] == 4
+    assert codes["garbled --debug"] == 2 and codes["shared persistent 503"] == 2
+    assert codes["evaluate broken --debug"] == 3
+    assert len(runs["tokens"]) >= 3  # the oauth run, the 401 run and its refresh
+    # --debug prints a (scrubbed) traceback for errors
+    assert "Traceback" in runs["procs"]["unreachable --debug"].stderr
+
+
+def test_no_secret_in_stdout_or_stderr(runs: dict[str, Any]) -> None:
+    secrets = _secrets(runs["tokens"])
+    for name, proc in runs["procs"].items():
+        streams = proc.stdout + "\n" + proc.stderr
+        for what, value in secrets.items():
+            for form in secret_forms(value):
+                assert form not in streams, f"{what} leaked into the output of {name!r}"
+
+
+def test_no_secret_in_any_file_written(runs: dict[str, Any]) -> None:
+    secrets = _secrets(runs["tokens"])
+    files = every_file(runs["base"]) + every_file(runs["shared"])
+    files = [f for f in files if f.suffix != ".toml"]  # the configs name env vars only
+    kinds = {f.suffix for f in files}
+    assert {".pdf", ".html", ".json", ".csv", ".xml", ".md"} <= kinds
+    assert any(f.name == "snapshot.json" for f in files)
+    for path in files:
+        text = file_text(path)
+        for what, value in secrets.items():
+            for form in secret_forms(value):
+                assert form not in text, f"{what} leaked into {path}"
+
+
+def test_configs_hold_no_secret_values(runs: dict[str, Any]) -> None:
+    for path in runs["base"].glob("*.toml"):
+        text = path.read_text()
+        assert "_env" in text
+        for value in KNOWN_SECRETS.values():
+            assert value not in text
+
+
+def test_snapshot_keeps_no_request_headers_and_urls_carry_no_secret(
+    runs: dict[str, Any],
+) -> None:
+    snapshots = [runs["base"] / "collect" / "snapshot.json", runs["out"]["run"] / "snapshot.json"]
+    snapshots.append(runs["out"]["oauth"] / "snapshot.json")
+    for path in snapshots:
+        data = json.loads(path.read_text())
+        assert data["requests"]
+        for rec in data["requests"]:
+            names = {k.lower() for k in rec.get("headers") or {}}
+            assert not names & {"authorization", "aw-tenant-code", "cookie", "set-cookie"}
+            assert names <= {
+                "x-api-version",
+                "api-supported-versions",
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-reset",
+                "x-correlation-id",
+                "content-type",
+                "retry-after",
+            }
+            if rec["purpose"] == "oauth_token":
+                assert rec["body"] is None  # the token answer is never kept
+    # tenant data that echoes a secret is kept redacted, not dropped
+    run = json.loads((runs["out"]["run"] / "results.json").read_text())
+    assert "[REDACTED]" in json.dumps(run)
+
+
+def test_the_syncml_password_is_redacted_where_the_profile_is_read(runs: dict[str, Any]) -> None:
+    data = json.loads((runs["base"] / "collect" / "snapshot.json").read_text())
+    details = [r for r in data["requests"] if r["purpose"].startswith("profile_detail:")]
+    text = json.dumps(details)
+    assert "Accounts/Users/dsadmin/Password" in text  # the payload is there ...
+    assert "<Data>[REDACTED]</Data>" in text  # ... with its secret redacted
+    assert "<Data>2</Data>" in text  # other SyncML data is kept
+
+
+@pytest.mark.parametrize("escaped", [False, True])
+def test_syncml_password_redacted_in_any_truncation(escaped: bool) -> None:
+    """A body cut off anywhere (kept as text) never keeps even a prefix of the password."""
+    syncml = load_scenario("ready")["profiles"][0]["payloads"][0]["syncml"]
+    assert SYNCML_PASSWORD in syncml
+    text = json.dumps({"CustomSettingsXML": syncml})
+    if escaped:
+        text = text.replace("<", "&lt;").replace(">", "&gt;")
+    opening = "&lt;Data&gt;" if escaped else "<Data>"
+    for cut in range(len(text) + 1):
+        scrubbed = scrub_payload_secrets(text[:cut])
+        assert opening + SYNCML_PASSWORD[0] not in scrubbed, cut
