@@ -1,13 +1,24 @@
-"""A small on-disk cache for incremental collection.
+"""A small on-disk cache for incremental collection (``[collect] cache_dir``).
 
-Per-device app inventories are the expensive part of a collection. They are cached under
-a key made of the device's UUID, id and ``LastSeen``: when a device has not checked in
-since the last run its inventory cannot have changed, so a scheduled re-run re-uses the
-recorded answer (marked ``cached`` in the snapshot) instead of asking the tenant again.
+Per-device app inventories are the expensive part of a collection: one request per
+Windows device in scope. They are cached under a key made of the device's UUID, id and
+``LastSeen`` (``device_apps|<uuid>|<id>|<LastSeen>``): a device reports its app inventory
+when it checks in, and every check-in moves ``LastSeen``, so while ``LastSeen`` is unchanged
+the inventory cannot have changed. A scheduled re-run re-uses the recorded answer (marked
+``cached: true`` in the snapshot, and not counted in its requests) instead of asking the
+tenant again; a device that checked in since is read again.
 
-One JSON file per tenant and Drop Ship OG; entries not used by a run are dropped when it
-saves, so the file never grows beyond the tenant's current devices. The cache holds the
-same redacted records as the snapshot: no secrets.
+What is *not* cached, on purpose: the app, smart-group and profile details. The API gives
+them no modification stamp (an app's push mode or a smart group's criteria can change
+without anything in the list rows changing), a stale one would turn a compliance finding
+into a false pass, and they are few (bounded by what is assigned to the Drop Ship smart
+group, not by the tenant's size), so every run reads them again.
+
+One JSON file per tenant API URL and Drop Ship OG; entries not used by a run are dropped
+when it saves, so the file never grows beyond the tenant's current devices. The cache
+holds the same redacted (and trimmed, see ``audit.collect.trim_inventory``) records as the
+snapshot: no secrets. An unreadable file, or one of another :data:`CACHE_VERSION`, is
+ignored (the run is cold) and replaced.
 """
 
 from __future__ import annotations
@@ -19,7 +30,8 @@ from typing import Any
 
 from audit.fileio import write_atomic
 
-CACHE_VERSION = 1
+#: 2: records hold inventories trimmed to the Hub rows (version 1 held whole inventories).
+CACHE_VERSION = 2
 
 
 class ResponseCache:

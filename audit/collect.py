@@ -5,6 +5,13 @@ decides *what to ask for* (scope: the Drop Ship OG's subtree; details only for i
 touch a Drop Ship smart group; inventories only for Windows devices in scope); the
 inventory builder re-derives every fact from the recorded answers alone.
 
+Cost: exactly one request per list page and per needed detail, one inventory per Windows
+device in scope (none for a device cached since its last check-in, ``audit/cache.py``),
+at most ``[collect] concurrency`` in flight (adaptive, ``audit/uem/limiter.py``) and never
+more than the request budget, which keeps back what the detail calls still need while the
+inventories run. Inventory and device-search records are trimmed to what the audit reads
+(:func:`trim_inventory`, :func:`trim_device_page`) and say so in a ``trimmed`` field.
+
 A failing endpoint becomes a gap (its checks report ``error``); bad credentials and an
 unreachable tenant stop the collection (exit 4).
 """
@@ -14,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import inspect
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from audit import TOOL_NAME, __version__
@@ -24,6 +32,7 @@ from audit.cache import ResponseCache
 from audit.config import Config
 from audit.errors import AuthenticationError, BudgetExhausted, CollectionError, TransportError
 from audit.scope import (
+    HUB_NAMES,
     WINDOWS_PLATFORMS,
     device_platform,
     dropship_smart_group_ids,
@@ -34,6 +43,7 @@ from audit.scope import (
 from audit.snapshot import Snapshot
 from audit.uem import shapes
 from audit.uem.client import UEMClient
+from audit.uem.recorder import RequestRecord
 
 Progress = Callable[[str, int, int], None]
 
@@ -57,12 +67,21 @@ class _State:
     gaps: list[dict[str, Any]] = field(default_factory=list)
     cache_hits: int = 0
     cached_records: list[dict[str, Any]] = field(default_factory=list)
+    #: Record seq -> what trimming kept of a device inventory (see trim_inventory).
+    trimmed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    inventories_cut: int = 0
 
     def gap(
         self, purpose: str, endpoint: str, reason: str, status: int | None = None, kind: str = "api"
     ) -> None:
         self.gaps.append(
-            {"purpose": purpose, "endpoint": endpoint, "reason": reason, "status": status, "kind": kind}
+            {
+                "purpose": purpose,
+                "endpoint": endpoint,
+                "reason": reason,
+                "status": status,
+                "kind": kind,
+            }
         )
 
 
@@ -85,6 +104,7 @@ class Collector:
         self.plugin_hook = plugin_hook
         self.state = _State()
         self.ds = config.dropship
+        self._detail_reserve = 0
 
     async def _guard(self, purpose: str, endpoint: str, call: Awaitable[Any]) -> Any:
         """Await ``call``; turn a per-endpoint failure into a gap. Auth failures propagate."""
@@ -99,28 +119,43 @@ class Collector:
         return None
 
     async def _list(
-        self, purpose: str, path: str, params: dict[str, Any], version: int, items: tuple[str, ...],
-        paging: str = "v1",
+        self,
+        purpose: str,
+        path: str,
+        params: dict[str, Any],
+        version: int,
+        items: tuple[str, ...],
+        paging: Literal["v1", "snake"] = "v1",
     ) -> list[dict[str, Any]] | None:
         result = await self._guard(
             purpose,
             f"GET {path}",
-            self.client.get_all(path, params=params, version=version, purpose=purpose, items=items, paging=paging),  # type: ignore[arg-type]
+            self.client.get_all(
+                path, params=params, version=version, purpose=purpose, items=items, paging=paging
+            ),
         )
         if result is None:
             return None
         if not result.complete:
             note = getattr(result, "note", None) or "read incompletely"
-            self.state.gap(purpose, f"GET {path}", f"list {note} ({len(result.items)} rows read)", kind="shape")
+            self.state.gap(
+                purpose, f"GET {path}", f"list {note} ({len(result.items)} rows read)", kind="shape"
+            )
         return list(result.items)
 
     async def _get(self, purpose: str, path: str, version: int = 1) -> Any:
-        response = await self._guard(purpose, f"GET {path}", self.client.get(path, version=version, purpose=purpose))
+        response = await self._guard(
+            purpose, f"GET {path}", self.client.get(path, version=version, purpose=purpose)
+        )
         if response is None:
             return None
         if getattr(response, "json_error", None):
             self.state.gap(
-                purpose, f"GET {path}", f"malformed JSON: {response.json_error}", response.status, kind="shape"
+                purpose,
+                f"GET {path}",
+                f"malformed JSON: {response.json_error}",
+                response.status,
+                kind="shape",
             )
             return None
         return response.body
@@ -139,7 +174,12 @@ class Collector:
             self.state.gap("system_info", f"GET {path}", str(exc), exc.status)
             return
         if getattr(response, "json_error", None):
-            self.state.gap("system_info", f"GET {path}", f"malformed JSON: {response.json_error}", response.status)
+            self.state.gap(
+                "system_info",
+                f"GET {path}",
+                f"malformed JSON: {response.json_error}",
+                response.status,
+            )
 
     async def _discovery(self) -> None:
         domain = self.ds.get("email_domain")
@@ -157,7 +197,10 @@ class Collector:
     async def _find_og(self) -> dict[str, Any] | None:
         group_id = str(self.ds["organization_group"])
         rows = await self._list(
-            "og_search", "/api/system/groups/search", {"groupid": group_id}, 2,
+            "og_search",
+            "/api/system/groups/search",
+            {"groupid": group_id},
+            2,
             ("OrganizationGroups", "LocationGroups"),
         )
         if rows is None:
@@ -167,10 +210,10 @@ class Collector:
             return None  # a finding (dropship_customer_og fails), not a gap in the data
         og_id = shapes.row_id(row)
         if og_id is None:
-            self.state.gap("og_search", "GET /api/system/groups/search", "organization group row without an id")
+            self.state.gap(
+                "og_search", "GET /api/system/groups/search", "organization group row without an id"
+            )
             return None
-        if not shapes.get(row, "Uuid", "uuid"):
-            await self._get("og_detail", f"/api/system/groups/{og_id}", 1)
         return {"id": og_id, "row": row}
 
     async def _smart_group_details(self, rows: list[dict[str, Any]], scope: set[int]) -> None:
@@ -180,17 +223,28 @@ class Collector:
             sg_id = shapes.id_of(shapes.get(row, "SmartGroupID", "SmartGroupId", "Id", "id"))
             if sg_id is None:
                 continue
-            owner = shapes.id_of(shapes.get(row, "ManagedByOrganizationGroupId", "OrganizationGroupId"))
+            owner = shapes.id_of(
+                shapes.get(row, "ManagedByOrganizationGroupId", "OrganizationGroupId")
+            )
             if configured:
                 name = str(shapes.get(row, "Name", "name", default=""))
-                if not any(str(c) == str(sg_id) or str(c).casefold() == name.casefold() for c in configured):
+                if not any(
+                    str(c) == str(sg_id) or str(c).casefold() == name.casefold() for c in configured
+                ):
                     continue
             elif owner is not None and scope and owner not in scope:
                 continue
             wanted.append(sg_id)
-        await asyncio.gather(*(self._get(f"smart_group:{i}", f"/api/mdm/smartgroups/{i}", 1) for i in sorted(set(wanted))))
+        await _gather_or_cancel(
+            *(
+                self._get(f"smart_group:{i}", f"/api/mdm/smartgroups/{i}", 1)
+                for i in sorted(set(wanted))
+            )
+        )
 
-    async def _app_details(self, apps: list[dict[str, Any]], dropship_sgs: set[int], names: set[str]) -> None:
+    async def _app_details(
+        self, apps: list[dict[str, Any]], dropship_sgs: set[int], names: set[str]
+    ) -> None:
         wanted = []
         for row in apps:
             app_type = str(shapes.get(row, "AppType", "app_type", default="Internal"))
@@ -202,55 +256,128 @@ class Collector:
             app_id = shapes.row_id(row)
             if app_id is not None:
                 wanted.append(app_id)
-        await asyncio.gather(*(self._get(f"app_detail:{i}", f"/api/mam/apps/internal/{i}", 1) for i in sorted(set(wanted))))
+        await _gather_or_cancel(
+            *(
+                self._get(f"app_detail:{i}", f"/api/mam/apps/internal/{i}", 1)
+                for i in sorted(set(wanted))
+            )
+        )
 
-    async def _profile_details(self, profiles: list[dict[str, Any]], dropship_sgs: set[int], names: set[str]) -> None:
+    async def _profile_details(
+        self, profiles: list[dict[str, Any]], dropship_sgs: set[int], names: set[str]
+    ) -> None:
         wanted = []
         for row in profiles:
             general = row.get("General") if isinstance(row.get("General"), dict) else row
-            refs = shapes.get(general, "AssignedSmartGroups", "assigned_smart_groups", "SmartGroups")
+            refs = shapes.get(
+                general, "AssignedSmartGroups", "assigned_smart_groups", "SmartGroups"
+            )
             if refs is not None and not refs_smart_groups(refs, dropship_sgs, names):
                 continue
             pid = shapes.id_of(shapes.get(general, "ProfileId", "Id", "id", "uuid"))
             if pid is not None:
                 wanted.append(pid)
-        await asyncio.gather(*(self._get(f"profile_detail:{i}", f"/api/mdm/profiles/{i}", 2) for i in sorted(set(wanted))))
+        await _gather_or_cancel(
+            *(
+                self._get(f"profile_detail:{i}", f"/api/mdm/profiles/{i}", 2)
+                for i in sorted(set(wanted))
+            )
+        )
 
     async def _device_inventories(self, devices: list[dict[str, Any]], scope: set[int]) -> None:
+        """One app inventory per Windows device in scope: from the cache when the device has
+        not checked in since it was cached, else from the API, by a pool of workers no larger
+        than the concurrency limit (so a 100,000-device tenant does not queue 20,000 tasks).
+
+        When the request budget (less what the pending detail calls may still need) runs
+        out, the remaining uncached devices are not asked for: one ``budget`` gap says how
+        many, and ``hub_version`` warns with the counts.
+        """
         in_scope = []
         for row in devices:
             og = shapes.id_of(shapes.get(row, "LocationGroupId", "location_group_id"))
-            if device_platform(row) not in WINDOWS_PLATFORMS or (og is not None and og not in scope):
+            if device_platform(row) not in WINDOWS_PLATFORMS or (
+                og is not None and og not in scope
+            ):
                 continue
             dev_id = shapes.row_id(row)
             if dev_id is not None:
-                in_scope.append((dev_id, row))
-        total, done = len(in_scope), 0
+                in_scope.append((dev_id, self._device_cache_key(dev_id, row)))
+        total = len(in_scope)
+        queue = deque(in_scope)
+        done = cut = 0
         self.progress("device inventories", 0, total)
 
-        async def one(dev_id: int, row: dict[str, Any]) -> None:
-            nonlocal done
-            purpose = f"device_apps:{dev_id}"
-            key = self._device_cache_key(dev_id, row)
-            cached = self.cache.get(key) if (self.cache and key) else None
-            if cached is not None:
-                self.state.cache_hits += 1
-                self.state.cached_records.extend({**rec, "cached": True} for rec in cached)
-            else:
-                path = f"/api/mdm/devices/{dev_id}/apps"
-                before = len(self.client.recorder.records)
-                got = await self._list(purpose, path, {}, 1, ("DeviceApps", "app_items", "Apps"))
-                if got is not None and self.cache and key:
-                    records = [
-                        r.to_dict() for r in self.client.recorder.records[before:]
-                        if r.purpose == purpose and 200 <= (r.status or 0) < 300
-                    ]
-                    if records:
-                        self.cache.put(key, records)
-            done += 1
-            self.progress("device inventories", done, total)
+        async def worker() -> None:
+            nonlocal done, cut
+            while queue:
+                dev_id, key = queue.popleft()
+                cached = self.cache.get(key) if (self.cache and key) else None
+                if cached is not None:
+                    self.state.cache_hits += 1
+                    self.state.cached_records.extend({**rec, "cached": True} for rec in cached)
+                elif self._budget_short():
+                    cut += 1
+                    continue
+                else:
+                    await self._inventory(dev_id, key)
+                done += 1
+                self.progress("device inventories", done, total)
 
-        await asyncio.gather(*(one(dev_id, row) for dev_id, row in in_scope))
+        # Twice the limit: a worker sleeping before a retry (Retry-After) holds no slot,
+        # so the others keep the slots the limiter allows busy; the limiter still bounds
+        # the requests in flight.
+        workers = min(total, 2 * max(1, self.client.limiter.max_limit))
+        await _gather_or_cancel(*(worker() for _ in range(workers)))
+        self.state.inventories_cut = cut
+        if cut:
+            self.state.gap(
+                "device_apps",
+                "GET /api/mdm/devices/{id}/apps",
+                f"not read: the request budget ran out; {cut} of {total} Windows devices' app "
+                f"inventories were not requested (request_budget {self.client.request_budget}, "
+                f"{self.client.requests_sent} requests sent)",
+                kind="budget",
+            )
+
+    def _budget_short(self) -> bool:
+        """Whether the budget left is only what the pending detail calls may still need."""
+        left = self.client.budget_left
+        return left is not None and left <= self._detail_reserve
+
+    async def _inventory(self, dev_id: int, key: str | None) -> None:
+        """Read one device's app inventory; keep only its Hub rows in the record (see
+        :func:`trim_inventory`) and cache the records under ``key``."""
+        purpose = f"device_apps:{dev_id}"
+        before, gaps_before = len(self.client.recorder.records), len(self.state.gaps)
+        got = await self._list(purpose, f"/api/mdm/devices/{dev_id}/apps", {}, 1, INVENTORY_KEYS)
+        kept = self._trim_records(purpose, before, trim_inventory)
+        # A partial read (a gap) is not cached: the next run asks again.
+        complete = not any(g["purpose"] == purpose for g in self.state.gaps[gaps_before:])
+        if got is not None and complete and self.cache and key and kept:
+            self.cache.put(key, [self._record_dict(r) for r in kept])
+
+    def _trim_records(
+        self, purpose: str, start: int, trim: Callable[[Any], tuple[Any, dict[str, Any] | None]]
+    ) -> list[RequestRecord]:
+        """Trim the bodies of this purpose's successful records made since ``start``, in
+        the recorder (the snapshot then holds only the trimmed bodies); return them."""
+        records = self.client.recorder.records
+        kept: list[RequestRecord] = []
+        for i in range(start, len(records)):
+            rec = records[i]
+            if rec.purpose != purpose or not (200 <= (rec.status or 0) < 300) or rec.json_error:
+                continue
+            body, info = trim(rec.body)
+            if info is not None:
+                rec = records[i] = replace(rec, body=body)
+                self.state.trimmed[rec.seq] = info
+            kept.append(rec)
+        return kept
+
+    def _record_dict(self, rec: RequestRecord) -> dict[str, Any]:
+        info = self.state.trimmed.get(rec.seq)
+        return {**rec.to_dict(), **({"trimmed": info} if info else {})}
 
     @staticmethod
     def _device_cache_key(dev_id: int, row: dict[str, Any]) -> str | None:
@@ -262,7 +389,7 @@ class Collector:
 
     async def run(self) -> Snapshot:
         started = _now()
-        await asyncio.gather(self._system_info(), self._discovery(), self._collect_og())
+        await _all_or_none(self._system_info(), self._discovery(), self._collect_og())
         snapshot = self._snapshot(started)
         if self.cache:
             self.cache.save()
@@ -273,60 +400,105 @@ class Collector:
         if found is None:
             return
         og_id, og_row = found["id"], found["row"]
-        children = await self._get("og_children", f"/api/system/groups/{og_id}/children", 1)
-        scope = og_rows_in_scope(og_id, shapes.items_of(children) or [])
-        og_uuid = shapes.get(og_row, "Uuid", "uuid") or self._og_uuid_from_records(og_id)
         params = {"organizationgroupid": og_id}
+        children_t = asyncio.ensure_future(
+            self._get("og_children", f"/api/system/groups/{og_id}/children", 1)
+        )
+
+        async def registrations() -> None:
+            # The OG's UUID: from the v2 search row, else from its own row in the children
+            # answer (which lists the group itself), else, only then, from its details (v1).
+            uuid = shapes.get(og_row, "Uuid", "uuid") or _own_uuid(og_id, await children_t)
+            if not uuid:
+                detail = await self._get("og_detail", f"/api/system/groups/{og_id}", 1)
+                uuid = shapes.get(detail, "Uuid", "uuid")
+            await self._registrations(str(uuid) if uuid else None)
+
         tags_t = self._list("tags", "/api/mdm/tags/search", params, 1, ("Tags",))
-        sgs_t = self._list("smart_groups", "/api/mdm/smartgroups/search", params, 1, ("SmartGroups",))
+        sgs_t = self._list(
+            "smart_groups", "/api/mdm/smartgroups/search", params, 1, ("SmartGroups",)
+        )
         apps_t = self._list(
-            "apps", "/api/mam/apps/search", {"platform": "WinRT", "locationgroupid": og_id}, 1,
+            "apps",
+            "/api/mam/apps/search",
+            {"platform": "WinRT", "locationgroupid": og_id},
+            1,
             ("Application", "Applications", "applications"),
         )
         profiles_t = self._list(
-            "profiles", "/api/mdm/profiles/search", {**params, "platform": "WinRT"}, 2,
+            "profiles",
+            "/api/mdm/profiles/search",
+            {**params, "platform": "WinRT"},
+            2,
             ("ProfileList", "Profiles", "profiles"),
         )
-        devices_t = self._list(
-            "devices", "/api/mdm/devices/search", {"lgid": og_id, "platform": "WinRT"}, 1, ("Devices",)
+        devices_t = self._devices(og_id)
+        tags, sgs, apps, profiles, devices, _, children = await _gather_or_cancel(
+            tags_t, sgs_t, apps_t, profiles_t, devices_t, registrations(), children_t
         )
-        regs_t = self._registrations(og_uuid)
-        tags, sgs, apps, profiles, devices, _ = await asyncio.gather(
-            tags_t, sgs_t, apps_t, profiles_t, devices_t, regs_t
-        )
-        device_task = asyncio.ensure_future(self._device_inventories(devices or [], scope))
-        await self._smart_group_details(sgs or [], scope)
-        sg_ids, sg_names = dropship_smart_group_ids(
-            sgs or [], self._sg_detail_bodies(), tags or [], self.ds.get("tags") or [], self.ds.get("smart_groups") or []
-        )
-        await asyncio.gather(
-            self._app_details(apps or [], sg_ids, sg_names),
-            self._profile_details(profiles or [], sg_ids, sg_names),
-            device_task,
-        )
+        scope = og_rows_in_scope(og_id, shapes.items_of(children) or [])
+        # Keep budget for the detail calls still to come (an upper bound) while the
+        # inventories run; they decide more checks per request than one inventory does.
+        self._detail_reserve = len(sgs or []) + len(apps or []) + len(profiles or [])
+
+        async def details() -> None:
+            await self._smart_group_details(sgs or [], scope)
+            sg_ids, sg_names = dropship_smart_group_ids(
+                sgs or [],
+                self._sg_detail_bodies(),
+                tags or [],
+                self.ds.get("tags") or [],
+                self.ds.get("smart_groups") or [],
+            )
+            await _gather_or_cancel(
+                self._app_details(apps or [], sg_ids, sg_names),
+                self._profile_details(profiles or [], sg_ids, sg_names),
+            )
+            self._detail_reserve = 0
+
+        await _gather_or_cancel(details(), self._device_inventories(devices or [], scope))
+        del devices
         await self._plugins(og_row, og_id, scope)
+
+    async def _devices(self, og_id: int) -> list[dict[str, Any]] | None:
+        """The device search, its recorded pages trimmed to :data:`DEVICE_FIELDS`."""
+        start = len(self.client.recorder.records)
+        rows = await self._list(
+            "devices",
+            "/api/mdm/devices/search",
+            {"lgid": og_id, "platform": "WinRT"},
+            1,
+            ("Devices",),
+        )
+        swap: dict[int, dict[str, Any]] = {}
+        self._trim_records("devices", start, lambda body: trim_device_page(body, swap))
+        return None if rows is None else [swap.get(id(row), row) for row in rows]
 
     async def _registrations(self, og_uuid: str | None) -> None:
         if not og_uuid:
-            self.state.gap("registrations", "GET /api/mdm/groups/{uuid}/enrollment-tokens", "organization group UUID unknown")
+            self.state.gap(
+                "registrations",
+                "GET /api/mdm/groups/{uuid}/enrollment-tokens",
+                "organization group UUID unknown",
+            )
             return
         await self._list(
-            "registrations", f"/api/mdm/groups/{og_uuid}/enrollment-tokens", {}, 1,
-            ("tokens", "enrollment_tokens", "EnrollmentTokens", "items", "results"), paging="snake",
+            "registrations",
+            f"/api/mdm/groups/{og_uuid}/enrollment-tokens",
+            {},
+            1,
+            ("tokens", "enrollment_tokens", "EnrollmentTokens", "items", "results"),
+            paging="snake",
         )
-
-    def _og_uuid_from_records(self, og_id: int) -> str | None:
-        for rec in self.client.recorder.records:
-            if rec.purpose == "og_detail" and isinstance(rec.body, dict):
-                uuid = shapes.get(rec.body, "Uuid", "uuid")
-                if uuid:
-                    return str(uuid)
-        return None
 
     def _sg_detail_bodies(self) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
         for rec in self.client.recorder.records:
-            if rec.purpose.startswith("smart_group:") and isinstance(rec.body, dict) and rec.status == 200:
+            if (
+                rec.purpose.startswith("smart_group:")
+                and isinstance(rec.body, dict)
+                and rec.status == 200
+            ):
                 out[int(rec.purpose.split(":", 1)[1])] = rec.body
         return out
 
@@ -336,7 +508,11 @@ class Collector:
         context = CollectContext(
             client=self.client,
             config=self.config,
-            dropship_og={"id": og_id, "group_id": shapes.get(og_row, "GroupId"), "uuid": shapes.get(og_row, "Uuid")},
+            dropship_og={
+                "id": og_id,
+                "group_id": shapes.get(og_row, "GroupId"),
+                "uuid": shapes.get(og_row, "Uuid"),
+            },
             scope_og_ids=scope,
         )
         try:
@@ -353,14 +529,26 @@ class Collector:
                 except AuthenticationError:
                     raise
                 except Exception as exc:
-                    self.state.gap("plugin", "ws1_audit_collect", f"plugin collection failed: {exc}")
+                    self.state.gap(
+                        "plugin", "ws1_audit_collect", f"plugin collection failed: {exc}"
+                    )
 
     def _snapshot(self, started: str) -> Snapshot:
         api_url = str(self.config.tenant["api_url"])
-        records = self.client.recorder.to_list() + self.state.cached_records
+        records = self.client.recorder.to_list()
+        for rec in records:
+            info = self.state.trimmed.get(rec["seq"])
+            if info is not None:
+                rec["trimmed"] = info
+        records += self.state.cached_records
+        limiter = self.client.limiter
         return Snapshot(
             tool={"name": TOOL_NAME, "version": __version__},
-            tenant={"name": self.config.tenant["name"], "api_url": api_url, "api_host": urlsplit(api_url).hostname or api_url},
+            tenant={
+                "name": self.config.tenant["name"],
+                "api_url": api_url,
+                "api_host": urlsplit(api_url).hostname or api_url,
+            },
             dropship=_public_dropship(self.ds),
             requests=records,
             gaps=self.state.gaps,
@@ -368,12 +556,63 @@ class Collector:
                 "requests_sent": self.client.requests_sent,
                 "retries": self.client.retries,
                 "cache_hits": self.state.cache_hits,
+                "inventories_cut_by_budget": self.state.inventories_cut,
+                "request_budget": self.client.request_budget,
+                "concurrency": {
+                    "max": limiter.max_limit,
+                    "min_seen": limiter.min_limit_seen,
+                    "final": limiter.limit,
+                    "decreases": limiter.decreases,
+                    "max_in_flight": limiter.max_in_flight_seen,
+                },
                 "token_fetches": getattr(self.client.auth, "token_fetches", 0),
                 "verify_tls": self.config.tenant.get("verify_tls", True),
             },
             started_at=started,
             finished_at=_now(),
         )
+
+
+async def _gather_or_cancel(*steps: Awaitable[Any]) -> list[Any]:
+    """``asyncio.gather`` that, when one step fails (bad credentials), cancels and awaits
+    the others before raising: no request outlives the failure (plain gather leaves them
+    running)."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+#: How long the other collection steps may take to end on their own once one has failed.
+SIBLING_GRACE_S = 2.0
+
+
+async def _all_or_none(*steps: Awaitable[Any]) -> None:
+    """Run ``steps`` concurrently. When one fails (bad credentials, TLS), the others get
+    :data:`SIBLING_GRACE_S` to end on their own (they usually fail the same way at once),
+    then are cancelled; either way none is still running when the client closes.
+
+    (Cancelling a connection in the middle of its TLS handshake leaks its socket, so the
+    others are not cancelled at once.)
+    """
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.gather(*tasks)
+    except Exception:
+        _, pending = await asyncio.wait(tasks, timeout=SIBLING_GRACE_S)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _public_dropship(ds: dict[str, Any]) -> dict[str, Any]:
@@ -383,3 +622,123 @@ def _public_dropship(ds: dict[str, Any]) -> dict[str, Any]:
 def records_with_purpose(records: Iterable[dict[str, Any]], purpose: str) -> list[dict[str, Any]]:
     """Recorded requests of one purpose, in order."""
     return [r for r in records if r.get("purpose") == purpose]
+
+
+#: Where a device's app inventory keeps its rows, by API version.
+INVENTORY_KEYS = ("DeviceApps", "app_items", "Apps")
+#: What trimming keeps of a device inventory (and says so in the record).
+INVENTORY_RULE = "only the rows naming Intelligent Hub / AirWatch Agent"
+#: The device search row fields the audit reads (matched case-insensitively), plus a few
+#: that make the evidence readable; everything else (user names, e-mail addresses, MAC,
+#: IMEI, phone numbers, ...) is dropped from the snapshot: read by nothing, and personal.
+DEVICE_FIELDS = frozenset(
+    {
+        "id",
+        "uuid",
+        "serialnumber",
+        "serial_number",
+        "devicefriendlyname",
+        "friendly_name",
+        "name",
+        "platform",
+        "platformid",
+        "platform_id",
+        "locationgroupid",
+        "location_group_id",
+        "locationgroupname",
+        "model",
+        "operatingsystem",
+        "lastseen",
+        "last_seen",
+        "enrollmentstatus",
+        "enrollment_status",
+    }
+)
+DEVICE_RULE = "only the device fields the audit reads: " + ", ".join(
+    sorted(f for f in DEVICE_FIELDS if "_" not in f)
+)
+
+
+def trim_inventory(body: Any) -> tuple[Any, dict[str, Any] | None]:
+    """A device inventory page reduced to its Hub rows, and what was dropped.
+
+    Only the Hub's row of a device's app inventory is evidence for any check
+    (``hub_version``); the other rows are dropped from the snapshot (and the cache) so that
+    a 100,000-device tenant's snapshot stays small. The envelope (paging, totals) is kept
+    and the record says how many rows were received and kept. A body with no recognisable
+    list is kept as it is (it becomes a shape gap downstream). Returns ``(body, None)``
+    when nothing was dropped.
+    """
+    found = _page_rows(body, INVENTORY_KEYS)
+    if found is None:
+        return body, None
+    key, rows = found
+    kept = [r for r in rows if isinstance(r, dict) and HUB_NAMES.search(_app_name(r))]
+    if len(kept) == len(rows):
+        return body, None
+    info = {"rows_received": len(rows), "rows_kept": len(kept), "kept": INVENTORY_RULE}
+    return (kept if key is None else {**body, key: kept}), info
+
+
+def trim_device_page(
+    body: Any, trimmed: dict[int, dict[str, Any]] | None = None
+) -> tuple[Any, dict[str, Any] | None]:
+    """A device search page with each row reduced to :data:`DEVICE_FIELDS`.
+
+    ``trimmed`` (optional) maps ``id(original row)`` to its trimmed row, so the caller can
+    swap the rows it holds for the same trimmed objects the record keeps.
+    """
+    found = _page_rows(body, ("Devices", "devices"))
+    if found is None:
+        return body, None
+    key, rows = found
+    dropped: set[str] = set()
+    out = []
+    for row in rows:
+        if not isinstance(row, dict):
+            out.append(row)
+            continue
+        small = {k: v for k, v in row.items() if str(k).lower() in DEVICE_FIELDS}
+        if len(small) != len(row):
+            dropped.update(str(k) for k in row if str(k).lower() not in DEVICE_FIELDS)
+        if trimmed is not None:
+            trimmed[id(row)] = small
+        out.append(small)
+    if not dropped:
+        return body, None
+    info = {"fields_dropped": sorted(dropped), "kept": DEVICE_RULE}
+    return (out if key is None else {**body, key: out}), info
+
+
+def _page_rows(body: Any, keys: tuple[str, ...]) -> tuple[str | None, list[Any]] | None:
+    """``(key, rows)`` of a list page (key None for a bare list), or None (no list)."""
+    if isinstance(body, list):
+        return None, body
+    if not isinstance(body, dict):
+        return None
+    for key in keys:
+        if isinstance(body.get(key), list):
+            return key, body[key]
+    lowered = {str(k).lower(): k for k in body}
+    for key in keys:
+        real = lowered.get(key.lower())
+        if real is not None and isinstance(body[real], list):
+            return str(real), body[real]
+    for key, value in body.items():  # as items_of: the first list that is not metadata
+        if isinstance(value, list) and key not in ("Links", "links", "AdditionalInfo"):
+            return str(key), value
+    return None
+
+
+def _app_name(row: dict[str, Any]) -> str:
+    return str(shapes.get(row, "ApplicationName", "name", "Name", default=""))
+
+
+def _own_uuid(og_id: int, children: Any) -> str | None:
+    """The OG's UUID from its own row in the children answer (it lists the group itself)."""
+    for row in shapes.items_of(children) or []:
+        if shapes.row_id(row) == og_id:
+            uuid = shapes.get(row, "Uuid", "uuid")
+            if uuid:
+                return str(uuid)
+    return None

@@ -8,6 +8,7 @@ inventory builder re-derives the same facts from the snapshot alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,6 +16,8 @@ from audit.uem import shapes
 
 #: Windows desktop: ``Platform: "WinRT"``, ``PlatformId 12`` (UEM_API.md section 2).
 WINDOWS_PLATFORMS = frozenset({"winrt", "12", "windows", "windows desktop", "windowsdesktop"})
+#: How the Intelligent Hub is named in a device's app inventory (unconfirmed: matched loosely).
+HUB_NAMES = re.compile(r"intelligent\s*hub|airwatch\s*agent", re.IGNORECASE)
 
 
 def pick_exact_og(rows: Iterable[Mapping[str, Any]], group_id: str) -> Mapping[str, Any] | None:
@@ -65,7 +68,9 @@ def ref_ids_and_names(refs: Any) -> tuple[set[int], set[str]]:
     names: set[str] = set()
     for ref in shapes.as_list(refs):
         if isinstance(ref, Mapping):
-            rid = shapes.id_of(shapes.get(ref, "SmartGroupId", "SmartGroupID", "Id", "id", "smart_group_id"))
+            rid = shapes.id_of(
+                shapes.get(ref, "SmartGroupId", "SmartGroupID", "Id", "id", "smart_group_id")
+            )
             if rid is not None:
                 ids.add(rid)
             name = shapes.get(ref, "Name", "SmartGroupName", "name")
@@ -134,7 +139,9 @@ def dropship_smart_group_ids(
         for row in rows:
             sg_id = shapes.id_of(shapes.get(row, "SmartGroupID", "SmartGroupId", "Id", "id"))
             name = str(shapes.get(row, "Name", "name", default=""))
-            if sg_id is not None and any(c == str(sg_id) or c.casefold() == name.casefold() for c in configured):
+            if sg_id is not None and any(
+                c == str(sg_id) or c.casefold() == name.casefold() for c in configured
+            ):
                 add(sg_id, row)
         return ids, names
     wanted_names = {t.casefold() for t in configured_tags}

@@ -13,15 +13,20 @@ and lets the server's answers steer it, the way TCP steers its congestion window
 
 Requests hold a slot for the duration of one attempt (never while sleeping before a
 retry), and report the outcome with :meth:`AdaptiveLimiter.on_success` or
-:meth:`AdaptiveLimiter.on_congestion` while still holding it. ``min_limit_seen``,
-``max_in_flight_seen`` and ``history`` let tests and the run summary show how the limit
-moved.
+:meth:`AdaptiveLimiter.on_congestion` while still holding it. Waiting requests queue first
+in, first out; a freed slot is handed to the oldest waiter directly, so a release costs
+the same with ten waiters or twenty thousand (a condition variable's ``notify_all`` woke
+every waiter on every release: quadratic, minutes of CPU for a large tenant).
+``min_limit_seen``, ``max_in_flight_seen`` and ``history`` let tests and the run summary
+(``snapshot.stats.concurrency``) show how the limit moved.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -57,7 +62,7 @@ class AdaptiveLimiter:
         start = max_limit if initial is None else max(min_limit, min(initial, max_limit))
         self._window = float(start)
         self._epoch = 0
-        self._cond = asyncio.Condition()
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self.in_flight = 0
         #: The smallest limit ever reached (equals the start until a decrease).
         self.min_limit_seen = start
@@ -74,18 +79,48 @@ class AdaptiveLimiter:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[Slot]:
-        """Hold one slot for the duration of the ``async with`` block."""
-        async with self._cond:
-            await self._cond.wait_for(lambda: self.in_flight < self.limit)
-            self.in_flight += 1
-            self.max_in_flight_seen = max(self.max_in_flight_seen, self.in_flight)
-            held = Slot(self._epoch)
+        """Hold one slot for the duration of the ``async with`` block.
+
+        Waiters queue first in, first out, and a released slot is handed to the next waiter
+        directly (no thundering herd: a release wakes at most the waiters that now fit, so
+        thousands of queued requests cost nothing per release).
+        """
+        if self.in_flight < self.limit and not self._waiters:
+            self._grant()
+        else:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._release()  # granted, then cancelled before it ran: give it back
+                else:
+                    with contextlib.suppress(ValueError):
+                        self._waiters.remove(waiter)
+                raise
+        held = Slot(self._epoch)
         try:
             yield held
         finally:
-            async with self._cond:
-                self.in_flight -= 1
-                self._cond.notify_all()
+            self._release()
+
+    def _grant(self) -> None:
+        self.in_flight += 1
+        self.max_in_flight_seen = max(self.max_in_flight_seen, self.in_flight)
+
+    def _release(self) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        """Hand free slots to the oldest waiters (the slot is counted for them here)."""
+        while self._waiters and self.in_flight < self.limit:
+            waiter = self._waiters.popleft()
+            if waiter.done():  # cancelled while queued
+                continue
+            self._grant()
+            waiter.set_result(None)
 
     def on_success(self) -> None:
         """Additive increase: about +1 per window of successes, up to ``max_limit``."""
@@ -105,8 +140,8 @@ class AdaptiveLimiter:
         self._changed(before)
 
     def _changed(self, before: int) -> None:
-        # Waiters need no wake-up here: a change happens while a slot is held, and the
-        # release of that slot notifies them.
         now = self.limit
         if now != before:
             self.history.append(now)
+            if now > before:
+                self._wake()  # room for more at once, not only at the next release

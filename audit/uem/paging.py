@@ -4,6 +4,12 @@ The rules (``docs/collection.md``): ``page`` is 0-based; stop when the rows read
 total, a page is empty, or the server answers 204; never assume the server honours the
 page size asked for. :func:`read_pages` applies them to any ``fetch(page)`` coroutine, so
 the client supplies the request and this module only decides which pages to read.
+
+Cost: one request per page and no more. The client asks for 500 rows, the documented
+default and the largest size known to be honoured (a larger one is unconfirmed, and a
+server that caps it costs nothing extra: the pages still needed are computed from the rows
+page 0 actually held, then fetched concurrently); a list that fits one page costs exactly
+one request, an empty one too (a 204 or an empty page ends it).
 """
 
 from __future__ import annotations

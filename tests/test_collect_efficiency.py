@@ -1,0 +1,393 @@
+"""Collection makes the fewest requests, within its budget, and backs off under 429s.
+
+Request counts come from the simulator's own log and are compared with the minimum
+computed from the tenant data (``tests/bench/minimum.py``); concurrency is asserted on the
+limiter's state. Nothing here is timed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench.minimum import DETAIL_ENDPOINTS, minimum_requests
+from sim_helpers import tenant_config
+
+from audit import pipeline
+from audit.collect import trim_device_page, trim_inventory
+from audit.config import Config
+from audit.simulator import generate_tenant, load_scenario
+
+FIVE_DAYS_AGO = dt.date.today() - dt.timedelta(days=5)
+
+
+@pytest.fixture(scope="module")
+def generated() -> dict[str, Any]:
+    """A small generated tenant: about 75 Windows devices in scope, no outdated Hub."""
+    return generate_tenant(400, windows_share=0.25, seed=7, outdated_hub_share=0.0)
+
+
+def by_endpoint(server: Any) -> dict[str, int]:
+    return dict(Counter(e.endpoint for e in server.log))
+
+
+def fast_client_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Make the client's sleeps (backoff, Retry-After) instant; return the sleeps asked for."""
+    asked: list[float] = []
+    original = pipeline.make_client
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await asyncio.sleep(0)
+
+    def make_client(config: Config, **kwargs: Any) -> Any:
+        client = original(config, **kwargs)
+        client._sleep = sleep
+        return client
+
+    monkeypatch.setattr(pipeline, "make_client", make_client)
+    return asked
+
+
+def verdicts(results: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [
+        (c["id"], c["status"], c["summary"], c["evidence"]["rows"], c["evidence"]["total_rows"])
+        for c in results["checks"]
+    ]
+
+
+# -- no wasted requests -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("knobs", "page_size"),
+    [
+        pytest.param({}, 500, id="plain"),
+        pytest.param({"page_size_cap": 20}, 20, id="server-caps-pages-at-20"),
+        pytest.param({"faults": "v1only"}, 500, id="v1-only-server"),
+    ],
+)
+def test_a_cold_run_makes_exactly_the_minimum(
+    generated: dict[str, Any],
+    simulator: Any,
+    tmp_path: Path,
+    knobs: dict[str, Any],
+    page_size: int,
+) -> None:
+    server = simulator(generated, **knobs)
+    config, _ = tenant_config(server.url, generated, tmp_path)
+    snapshot = pipeline.collect(config)
+    minimum = minimum_requests(generated, page_size=page_size)
+    made = by_endpoint(server)
+    wanted = {k: v for k, v in minimum["by_endpoint"].items() if v}
+    assert made == wanted
+    assert len(server.log) == minimum["total"] == snapshot.stats["requests_sent"]
+    assert minimum["by_endpoint"]["device_apps"] == minimum["windows_in_scope"] > 50
+    assert not snapshot.gaps
+
+
+def test_the_ready_scenario_costs_the_minimum_and_no_og_detail(
+    simulator: Any, tmp_path: Path
+) -> None:
+    tenant = load_scenario("ready")
+    server = simulator(tenant)
+    config, _ = tenant_config(server.url, tenant, tmp_path)
+    pipeline.collect(config)
+    made = by_endpoint(server)
+    assert "og_detail" not in made  # the v2 search row (or the children answer) has the Uuid
+    assert sum(made.values()) == minimum_requests(tenant)["total"]
+    # details only for what touches the Drop Ship smart group: 4 apps, 2 profiles, and the
+    # criteria of the 3 smart groups managed in the subtree (not the sibling customer's)
+    assert (made["app_detail"], made["profile_detail"], made["smart_group"]) == (4, 2, 3)
+
+
+def test_no_inventory_for_devices_outside_scope_or_not_windows(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    server = simulator(generated)
+    config, _ = tenant_config(server.url, generated, tmp_path)
+    pipeline.collect(config)
+    asked = {int(e.path.rsplit("/", 2)[-2]) for e in server.log if e.endpoint == "device_apps"}
+    subtree = {570, 571, 572, 573}
+    expected = {
+        d["id"] for d in generated["devices"] if d["platform"] == "WinRT" and d["og_id"] in subtree
+    }
+    assert asked == expected
+    assert len(asked) == sum(1 for e in server.log if e.endpoint == "device_apps")
+
+
+# -- trimming keeps what the checks read ----------------------------------------------------
+
+
+def test_inventory_trimming_keeps_the_hub_rows_and_says_what_was_dropped() -> None:
+    page = {
+        "DeviceApps": [
+            {"ApplicationName": "7-Zip", "Version": "23.1"},
+            {"ApplicationName": "Workspace ONE Intelligent Hub Installer", "Version": "24.10"},
+            {"ApplicationName": "AirWatch Agent", "Version": "9.2"},
+        ],
+        "Page": 0,
+        "PageSize": 500,
+        "Total": 3,
+    }
+    body, info = trim_inventory(page)
+    assert [r["ApplicationName"] for r in body["DeviceApps"]] == [
+        "Workspace ONE Intelligent Hub Installer",
+        "AirWatch Agent",
+    ]
+    assert body["Total"] == 3 and info == {
+        "rows_received": 3,
+        "rows_kept": 2,
+        "kept": info and info["kept"],
+    }
+    assert trim_inventory({"DeviceApps": page["DeviceApps"][1:2]}) == (
+        {"DeviceApps": page["DeviceApps"][1:2]},
+        None,
+    )
+    assert trim_inventory({"unexpected": 1}) == ({"unexpected": 1}, None)
+    bare, bare_info = trim_inventory(page["DeviceApps"])
+    assert len(bare) == 2 and bare_info is not None
+
+
+def test_device_trimming_drops_personal_fields_and_keeps_what_the_audit_reads() -> None:
+    row = {
+        "Id": {"Value": 1},
+        "Uuid": "u-1",
+        "SerialNumber": "5CG1",
+        "DeviceFriendlyName": "RND-1",
+        "LocationGroupId": {"Id": {"Value": 570}},
+        "Platform": "WinRT",
+        "LastSeen": "2026-01-01T00:00:00",
+        "EnrollmentStatus": "Enrolled",
+        "UserEmailAddress": "someone@contoso.com",
+        "MacAddress": "AA",
+    }
+    swap: dict[int, dict[str, Any]] = {}
+    body, info = trim_device_page({"Devices": [row], "Total": 1}, swap)
+    kept = body["Devices"][0]
+    assert "UserEmailAddress" not in kept and "MacAddress" not in kept
+    assert {k: row[k] for k in kept} == kept and len(kept) == 8
+    assert info is not None and info["fields_dropped"] == ["MacAddress", "UserEmailAddress"]
+    assert swap[id(row)] is kept
+
+
+def test_trimmed_snapshot_gives_the_same_results_as_an_untrimmed_reading(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    """The records say what was trimmed, and the Hub verdict is read from what was kept."""
+    server = simulator(generated)
+    config, _ = tenant_config(server.url, generated, tmp_path)
+    snapshot = pipeline.collect(config)
+    inventories = [r for r in snapshot.requests if r["purpose"].startswith("device_apps:")]
+    assert inventories and all(r.get("trimmed") for r in inventories)
+    assert all(r["trimmed"]["rows_kept"] == 1 for r in inventories)
+    pages = [r for r in snapshot.requests if r["purpose"] == "devices"]
+    assert all("UserEmailAddress" in r["trimmed"]["fields_dropped"] for r in pages)
+    results = pipeline.evaluate(snapshot, config)
+    hub = next(c for c in results["checks"] if c["id"] == "hub_version")
+    assert hub["status"] == "pass", hub["summary"]
+    assert hub["evidence"]["total_rows"] == len(inventories)
+
+
+# -- the budget ---------------------------------------------------------------------------------
+
+
+def test_the_budget_is_never_exceeded_and_hub_version_warns_with_counts(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    minimum = minimum_requests(generated)
+    budget = minimum["total"] - 40  # 40 inventories short
+    server = simulator(generated)
+    config, _ = tenant_config(
+        server.url, generated, tmp_path, overrides={"collect": {"request_budget": budget}}
+    )
+    snapshot = pipeline.collect(config)
+    assert len(server.log) <= budget
+    assert snapshot.stats["requests_sent"] <= budget
+    made = by_endpoint(server)
+    # the budget went to the detail calls first: every one was made
+    for endpoint in ("smart_group", "app_detail", "profile_detail"):
+        assert made[endpoint] == minimum["by_endpoint"][endpoint]
+    read = made["device_apps"]
+    listed = minimum["windows_in_scope"]
+    assert read == budget - (minimum["total"] - listed) and read < listed
+    assert snapshot.stats["inventories_cut_by_budget"] == listed - read
+    budget_gaps = [g for g in snapshot.gaps if g["kind"] == "budget"]
+    assert len(budget_gaps) == 1 and f"{listed - read} of {listed}" in budget_gaps[0]["reason"]
+
+    results = pipeline.evaluate(snapshot, config)
+    checks = {c["id"]: c for c in results["checks"]}
+    hub = checks["hub_version"]
+    assert hub["status"] == "warn"
+    assert f"read for {read} of {listed} Windows devices" in hub["summary"]
+    assert hub["evidence"]["total_rows"] == listed - read
+    assert checks["app_assignments_device_auto"]["status"] == "pass"
+
+
+@pytest.mark.parametrize("budget", [1, 5, 12])
+def test_a_tiny_budget_is_never_exceeded(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path, budget: int
+) -> None:
+    server = simulator(generated)
+    config, _ = tenant_config(
+        server.url, generated, tmp_path, overrides={"collect": {"request_budget": budget}}
+    )
+    snapshot = pipeline.collect(config)
+    assert len([e for e in server.log if e.path.startswith("/api/")]) <= budget
+    assert snapshot.stats["requests_sent"] <= budget
+    assert any(g["kind"] == "budget" for g in snapshot.gaps)
+
+
+def test_the_budget_holds_under_429s_retries_included(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast_client_sleeps(monkeypatch)
+    budget = 60
+    server = simulator(generated, faults="429:0.2", seed=3)
+    config, _ = tenant_config(
+        server.url, generated, tmp_path, overrides={"collect": {"request_budget": budget}}
+    )
+    snapshot = pipeline.collect(config)
+    assert any(e.status == 429 for e in server.log)
+    assert len(server.log) <= budget and snapshot.stats["requests_sent"] <= budget
+
+
+# -- adaptive concurrency -------------------------------------------------------------------
+
+
+def test_a_clean_run_uses_the_configured_concurrency_and_never_more(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    server = simulator(generated, latency_ms=5)
+    config, _ = tenant_config(
+        server.url, generated, tmp_path, overrides={"collect": {"concurrency": 6}}
+    )
+    snapshot = pipeline.collect(config)
+    used = snapshot.stats["concurrency"]
+    assert used["max_in_flight"] == 6
+    assert used == {**used, "max": 6, "min_seen": 6, "decreases": 0, "final": 6}
+
+
+def test_concurrency_shrinks_under_429s_and_results_stay_the_same(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean_server = simulator(generated)
+    config, _ = tenant_config(clean_server.url, generated, tmp_path)
+    clean = pipeline.evaluate(pipeline.collect(config), config)
+    clean_requests = len(clean_server.log)
+
+    asked = fast_client_sleeps(monkeypatch)
+    server = simulator(generated, faults="429:0.1", seed=5)
+    config, _ = tenant_config(server.url, generated, tmp_path)
+    snapshot = pipeline.collect(config)
+    throttled = sum(1 for e in server.log if e.status == 429)
+    assert throttled >= 5
+    used = snapshot.stats["concurrency"]
+    assert used["decreases"] >= 1
+    assert used["min_seen"] <= 4 < used["max"] == 8  # halved at least once
+    assert used["max_in_flight"] <= 8
+    assert asked.count(1.0) == throttled  # each 429 waited its Retry-After, once
+    assert snapshot.stats["retries"] == throttled
+    assert len(server.log) <= 1.2 * clean_requests
+    assert verdicts(pipeline.evaluate(snapshot, config)) == verdicts(clean)
+
+
+def test_details_are_fetched_once_each(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    server = simulator(generated)
+    config, _ = tenant_config(server.url, generated, tmp_path)
+    pipeline.collect(config)
+    paths = Counter(e.path for e in server.log if e.endpoint in DETAIL_ENDPOINTS)
+    assert paths and max(paths.values()) == 1
+
+
+def test_oauth_fetches_one_token_per_lifetime_for_the_whole_collection(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    server = simulator(generated)
+    config, _ = tenant_config(
+        server.url,
+        generated,
+        tmp_path,
+        overrides={
+            "tenant": {
+                "auth": "oauth",
+                "client_id": generated["credentials"]["client_id"],
+                "client_secret_env": "SIM_CLIENT_SECRET",
+                "token_url": server.token_url,
+            }
+        },
+    )
+    snapshot = pipeline.collect(config)
+    assert server.tokens_issued == 1 and snapshot.stats["token_fetches"] == 1
+    api = [e for e in server.log if e.path.startswith("/api/")]
+    assert len(api) == minimum_requests(generated)["total"] - 1  # discovery is not /api
+    assert all(e.status == 200 for e in api)
+
+
+# -- the limiter under a long queue -----------------------------------------------------------
+
+
+def test_the_limiter_serves_a_long_queue_in_order_and_within_the_limit() -> None:
+    from audit.uem.limiter import AdaptiveLimiter
+
+    limiter = AdaptiveLimiter(4)
+    order: list[int] = []
+    peak = 0
+
+    async def one(n: int) -> None:
+        nonlocal peak
+        async with limiter.slot() as held:
+            order.append(n)
+            peak = max(peak, limiter.in_flight)
+            await asyncio.sleep(0)
+            if n == 100:
+                limiter.on_congestion(held)  # 4 -> 2 for the rest of the queue
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one(n) for n in range(3000)))
+
+    asyncio.run(scenario())
+    assert order == list(range(3000))
+    assert peak == 4 and limiter.max_in_flight_seen == 4
+    assert limiter.in_flight == 0 and limiter.decreases == 1 and limiter.min_limit_seen == 2
+
+
+def test_a_waiter_granted_then_cancelled_gives_its_slot_back() -> None:
+    from audit.uem.limiter import AdaptiveLimiter
+
+    limiter = AdaptiveLimiter(1)
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
+
+        async def hold() -> None:
+            async with limiter.slot():
+                await gate.wait()
+
+        async def hold_then_cancel_the_waiter() -> None:
+            async with limiter.slot():
+                await gate.wait()
+            # the release handed the slot to the waiter, which has not run yet
+            assert limiter.in_flight == 1
+            tasks[0].cancel()
+
+        holder = asyncio.create_task(hold_then_cancel_the_waiter())
+        await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(hold()))
+        await asyncio.sleep(0)
+        gate.set()
+        await holder
+        with pytest.raises(asyncio.CancelledError):
+            await tasks[0]
+        assert limiter.in_flight == 0
+        async with limiter.slot():
+            assert limiter.in_flight == 1
+
+    asyncio.run(scenario())
