@@ -105,6 +105,7 @@ class Collector:
         self.state = _State()
         self.ds = config.dropship
         self._detail_reserve = 0
+        self._details_done = asyncio.Event()
 
     async def _guard(self, purpose: str, endpoint: str, call: Awaitable[Any]) -> Any:
         """Await ``call``; turn a per-endpoint failure into a gap. Auth failures propagate."""
@@ -317,6 +318,12 @@ class Collector:
                     self.state.cache_hits += 1
                     self.state.cached_records.extend({**rec, "cached": True} for rec in cached)
                 elif self._budget_short():
+                    if not self._details_done.is_set():
+                        # The reserve is an upper bound until the details are decided:
+                        # wait for them rather than cut inventories the budget may allow.
+                        queue.appendleft((dev_id, key))
+                        await self._details_done.wait()
+                        continue
                     cut += 1
                     continue
                 else:
@@ -442,19 +449,22 @@ class Collector:
         self._detail_reserve = len(sgs or []) + len(apps or []) + len(profiles or [])
 
         async def details() -> None:
-            await self._smart_group_details(sgs or [], scope)
-            sg_ids, sg_names = dropship_smart_group_ids(
-                sgs or [],
-                self._sg_detail_bodies(),
-                tags or [],
-                self.ds.get("tags") or [],
-                self.ds.get("smart_groups") or [],
-            )
-            await _gather_or_cancel(
-                self._app_details(apps or [], sg_ids, sg_names),
-                self._profile_details(profiles or [], sg_ids, sg_names),
-            )
-            self._detail_reserve = 0
+            try:
+                await self._smart_group_details(sgs or [], scope)
+                sg_ids, sg_names = dropship_smart_group_ids(
+                    sgs or [],
+                    self._sg_detail_bodies(),
+                    tags or [],
+                    self.ds.get("tags") or [],
+                    self.ds.get("smart_groups") or [],
+                )
+                await _gather_or_cancel(
+                    self._app_details(apps or [], sg_ids, sg_names),
+                    self._profile_details(profiles or [], sg_ids, sg_names),
+                )
+            finally:
+                self._detail_reserve = 0
+                self._details_done.set()
 
         await _gather_or_cancel(details(), self._device_inventories(devices or [], scope))
         del devices

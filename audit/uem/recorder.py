@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -99,7 +99,9 @@ class RequestRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-able dict (already redacted when it was made)."""
-        return asdict(self)
+        # Shallow on purpose: bodies are shared, read-only, and can be large (asdict would
+        # deep-copy every record of a 100,000-device collection).
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def scrub_payload_secrets(value: Any) -> Any:
@@ -277,7 +279,7 @@ class Recorder:
         for i, rec in enumerate(self.records):
             made_at = self._made_at[i] if i < len(self._made_at) else -1
             if made_at == self._generation:
-                out.append(asdict(rec))
+                out.append(rec.to_dict())
                 continue
             clean = replace(
                 rec,
@@ -287,5 +289,5 @@ class Recorder:
                 error=self.redact(rec.error) if rec.error else None,
                 json_error=self.redact(rec.json_error) if rec.json_error else None,
             )
-            out.append(asdict(clean))
+            out.append(clean.to_dict())
         return out
