@@ -50,6 +50,20 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     return Path(path)
 
 
+def read_json_file(path: str | os.PathLike[str], what: str) -> Any:
+    """Parse a JSON file; an unreadable or invalid one is a one-line InputFileError naming
+    the file and ``what`` it should have been ("results.json", "a snapshot")."""
+    from audit.errors import InputFileError
+
+    p = Path(path)
+    try:
+        return json.loads(p.read_bytes())
+    except OSError as exc:
+        raise InputFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputFileError(str(p), f"not {what}: invalid JSON ({exc})") from exc
+
+
 def dump_json(data: Any) -> str:
     """The project's JSON text: UTF-8, indented, keys in insertion order, newline at the end."""
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

@@ -24,7 +24,7 @@ import jsonschema
 
 from audit import TOOL_NAME, __version__
 from audit.errors import InputFileError
-from audit.fileio import dump_json
+from audit.fileio import dump_json, read_json_file
 from audit.snapshot import content_hash
 
 SCHEMA_VERSION = 1
@@ -95,12 +95,7 @@ def validate_results(results: Any, file: str = "results.json") -> None:
 def load_results(path: str | Path) -> dict[str, Any]:
     """Read and validate a results.json; every problem is a one-line InputFileError."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_bytes())
-    except OSError as exc:
-        raise InputFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(str(p), f"not valid JSON ({exc})") from exc
+    data = read_json_file(p, "a results.json")
     _check_version(data, str(p))
     verify_integrity(data, str(p))
     validate_results(data, str(p))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import InputFileError
-from audit.fileio import write_atomic
+from audit.fileio import read_json_file, write_atomic
 
 SNAPSHOT_VERSION = 1
 _REQUIRED = ("snapshot_version", "tool", "tenant", "dropship", "requests", "gaps", "stats")
@@ -83,14 +83,8 @@ def save_snapshot(snapshot: Snapshot, path: str | Path) -> Path:
 
 def load_snapshot(path: str | Path) -> Snapshot:
     """Read and verify a snapshot; any problem is a one-line InputFileError."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_bytes())
-    except OSError as exc:
-        raise InputFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(str(p), f"not a snapshot: invalid JSON ({exc})") from exc
-    return snapshot_from_dict(data, str(p))
+    data = read_json_file(path, "a snapshot")
+    return snapshot_from_dict(data, str(path))
 
 
 def snapshot_from_dict(data: Any, file: str = "<snapshot>") -> Snapshot:

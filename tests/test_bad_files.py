@@ -231,8 +231,8 @@ def _results_schema(raw: bytes) -> bytes:
 
 
 RESULTS_CASES = [
-    pytest.param(lambda raw: raw[: len(raw) // 3], "not valid JSON", id="truncated"),
-    pytest.param(lambda raw: b"", "not valid JSON", id="empty"),
+    pytest.param(lambda raw: raw[: len(raw) // 3], "invalid JSON", id="truncated"),
+    pytest.param(lambda raw: b"", "invalid JSON", id="empty"),
     pytest.param(_results_version, "unsupported schema_version 2", id="wrong-version"),
     pytest.param(_results_edit, "integrity check failed", id="edited-sha-mismatch"),
     pytest.param(_results_schema, "does not match the results schema", id="schema"),

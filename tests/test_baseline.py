@@ -255,7 +255,7 @@ def test_diff_of_a_broken_file_exits_3(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     proc = ws1("diff", str(bad), str(bad))
-    assert proc.returncode == 3 and proc.stderr.count("\n") == 1 and "not valid JSON" in proc.stderr
+    assert proc.returncode == 3 and proc.stderr.count("\n") == 1 and "invalid JSON" in proc.stderr
 
 
 def test_single_run_rejects_a_baseline_folder(tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ def test_history_names_sort_by_time_then_by_write_order(tmp_path: Path) -> None:
 
 def test_a_broken_latest_run_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "results-20250301T020000Z-abcd1234.json").write_text("{", encoding="utf-8")
-    with pytest.raises(InputFileError, match="not valid JSON"):
+    with pytest.raises(InputFileError, match="invalid JSON"):
         history.baseline_from(tmp_path)
 
 
