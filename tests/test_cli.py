@@ -17,12 +17,19 @@ from audit.simulator import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def ws1(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def ws1(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real console entry point in a subprocess (stdin closed, not a terminal)."""
     full_env = {**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-c", "from audit.cli import main; main()", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd or ROOT, timeout=300, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or ROOT,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -50,7 +57,10 @@ autodiscovery_url = "{api_url}"
 
 
 def sim_env(tenant: dict[str, Any]) -> dict[str, str]:
-    return {"SIM_PASSWORD": tenant["credentials"]["password"], "SIM_TENANT_CODE": tenant["credentials"]["tenant_code"]}
+    return {
+        "SIM_PASSWORD": tenant["credentials"]["password"],
+        "SIM_TENANT_CODE": tenant["credentials"]["tenant_code"],
+    }
 
 
 def test_demo_writes_reports_and_exits_0(tmp_path: Path) -> None:
@@ -67,7 +77,14 @@ def test_demo_writes_reports_and_exits_0(tmp_path: Path) -> None:
 
 def test_config_errors_exit_3_with_one_line(tmp_path: Path) -> None:
     config = write_config(tmp_path, "http://127.0.0.1:9", "[collect]\nconcurency = 3\n")
-    proc = ws1("run", "--config", str(config), "--out", str(tmp_path / "out"), env={"SIM_PASSWORD": "x", "SIM_TENANT_CODE": "y"})
+    proc = ws1(
+        "run",
+        "--config",
+        str(config),
+        "--out",
+        str(tmp_path / "out"),
+        env={"SIM_PASSWORD": "x", "SIM_TENANT_CODE": "y"},
+    )
     assert proc.returncode == 3
     assert proc.stderr.count("\n") == 1 and "collect.concurency: unknown key" in proc.stderr
     assert not (tmp_path / "out").exists()
@@ -84,7 +101,17 @@ def test_bad_credentials_exit_4_and_write_nothing(tmp_path: Path, simulator: Any
     server = simulator(tenant)
     config = write_config(tmp_path, server.url)
     out = tmp_path / "out"
-    proc = ws1("run", "--config", str(config), "--out", str(out), env={"SIM_PASSWORD": "wrong-password", "SIM_TENANT_CODE": tenant["credentials"]["tenant_code"]})
+    proc = ws1(
+        "run",
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+        env={
+            "SIM_PASSWORD": "wrong-password",
+            "SIM_TENANT_CODE": tenant["credentials"]["tenant_code"],
+        },
+    )
     assert proc.returncode == 4, proc.stderr
     assert proc.stderr.count("\n") == 1 and "401" in proc.stderr
     assert "wrong-password" not in proc.stderr + proc.stdout
@@ -93,7 +120,14 @@ def test_bad_credentials_exit_4_and_write_nothing(tmp_path: Path, simulator: Any
 
 def test_unreachable_tenant_exits_4(tmp_path: Path) -> None:
     config = write_config(tmp_path, "http://127.0.0.1:9", "[collect]\nretries = 0\n")
-    proc = ws1("run", "--config", str(config), "--out", str(tmp_path / "out"), env={"SIM_PASSWORD": "x", "SIM_TENANT_CODE": "y"})
+    proc = ws1(
+        "run",
+        "--config",
+        str(config),
+        "--out",
+        str(tmp_path / "out"),
+        env={"SIM_PASSWORD": "x", "SIM_TENANT_CODE": "y"},
+    )
     assert proc.returncode == 4 and proc.stderr.count("\n") == 1
 
 
@@ -102,15 +136,33 @@ def test_run_collect_evaluate_render_round_trip(tmp_path: Path, simulator: Any) 
     server = simulator(tenant)
     config = write_config(tmp_path, server.url)
     env = sim_env(tenant)
-    proc = ws1("run", "--config", str(config), "--out", str(tmp_path / "run"), "--format", "json,md", env=env)
+    proc = ws1(
+        "run",
+        "--config",
+        str(config),
+        "--out",
+        str(tmp_path / "run"),
+        "--format",
+        "json,md",
+        env=env,
+    )
     assert proc.returncode in (1, 2), proc.stderr
     snap = tmp_path / "snap.json"
     assert ws1("collect", "--config", str(config), "--snapshot", str(snap), env=env).returncode == 0
     proc = ws1("evaluate", "--snapshot", str(snap), "--out", str(tmp_path / "eval"))
     assert proc.returncode in (1, 2)
-    proc = ws1("render", str(tmp_path / "eval" / "results.json"), "--format", "md,csv", "--out", str(tmp_path / "r"))
+    proc = ws1(
+        "render",
+        str(tmp_path / "eval" / "results.json"),
+        "--format",
+        "md,csv",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert proc.returncode == 0 and (tmp_path / "r" / "summary.md").exists()
-    proc = ws1("diff", str(tmp_path / "run" / "results.json"), str(tmp_path / "eval" / "results.json"))
+    proc = ws1(
+        "diff", str(tmp_path / "run" / "results.json"), str(tmp_path / "eval" / "results.json")
+    )
     assert proc.returncode == 0 and "unchanged" in proc.stdout
 
 
@@ -142,8 +194,52 @@ def test_usage_error_exits_3() -> None:
 
 @pytest.mark.parametrize(
     ("argv", "expected"),
-    [(["run", "--client-secret", "abc"], ["run", "--client-secret", "[REDACTED]"]),
-     (["--password=abc"], ["--password=[REDACTED]"]), (["--out", "x"], ["--out", "x"])],
+    [
+        (["run", "--client-secret", "abc"], ["run", "--client-secret", "[REDACTED]"]),
+        (["--password=abc"], ["--password=[REDACTED]"]),
+        (["--out", "x"], ["--out", "x"]),
+    ],
 )
 def test_redacted_argv(argv: list[str], expected: list[str]) -> None:
     assert redacted_argv(argv) == expected
+
+
+def test_progress_shows_on_a_terminal_and_not_with_quiet(tmp_path: Path) -> None:
+    """Progress goes to stderr only when it is a terminal, and --quiet silences it."""
+    import pty
+
+    def stderr_on_a_tty(*args: str) -> str:
+        leader, follower = pty.openpty()
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", "from audit.cli import main; main()", *args],
+                stdout=subprocess.DEVNULL,
+                stderr=follower,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1"},
+                cwd=ROOT,
+                timeout=300,
+            )
+            os.close(follower)
+            follower = -1
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # the pty closes with the child
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            assert proc.returncode == 0
+            return b"".join(chunks).decode("utf-8", "replace")
+        finally:
+            if follower != -1:
+                os.close(follower)
+            os.close(leader)
+
+    shown = stderr_on_a_tty("demo", "--out", str(tmp_path / "a"), "--format", "json,md")
+    assert "Collecting from http://127.0.0.1" in shown and "device inventories: 12/12" in shown
+    assert "Rendering md" in shown
+    quiet = stderr_on_a_tty("--quiet", "demo", "--out", str(tmp_path / "b"), "--format", "json")
+    assert quiet.strip() == ""
