@@ -16,7 +16,7 @@ group, not by the tenant's size), so every run reads them again.
 
 One JSON file per tenant API URL and Drop Ship OG; entries not used by a run are dropped
 when it saves, so the file never grows beyond the tenant's current devices. The cache
-holds the same redacted (and trimmed, see ``audit.collect.trim_inventory``) records as the
+holds the same redacted (and trimmed, see ``audit.trim.trim_inventory``) records as the
 snapshot: no secrets. An unreadable file, or one of another :data:`CACHE_VERSION`, is
 ignored (the run is cold) and replaced.
 """

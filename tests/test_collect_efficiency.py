@@ -18,9 +18,9 @@ from bench.minimum import DETAIL_ENDPOINTS, minimum_requests
 from sim_helpers import tenant_config
 
 from audit import pipeline
-from audit.collect import trim_device_page, trim_inventory
 from audit.config import Config
 from audit.simulator import generate_tenant, load_scenario
+from audit.trim import trim_device_page, trim_inventory
 
 FIVE_DAYS_AGO = dt.date.today() - dt.timedelta(days=5)
 
