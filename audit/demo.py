@@ -60,40 +60,64 @@ def _attestations(scenario: str, today: dt.date, evidence: str) -> list[dict[str
     ]
 
 
-def demo_config(
-    tenant: dict[str, Any], *, api_url: str, scenario: str, out_dir: Path
-) -> tuple[Config, dict[str, str]]:
-    """The config the demo audits with, and the environment holding the simulated secrets."""
+def simulated_config_data(
+    tenant: dict[str, Any], api_url: str, *, auth: str = "basic"
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Config data (as parsed TOML) for a simulated tenant served at ``api_url``, and the
+    environment that holds its simulated credentials (``SIM_PASSWORD``, ``SIM_TENANT_CODE``,
+    ``SIM_CLIENT_SECRET``). The Drop Ship settings are those of the bundled scenarios and
+    the generator: OG ``contoso``, tag ``RnD``, domain ``contoso.com``; the simulator also
+    answers the discovery lookup, so ``autodiscovery_url`` is the same server."""
     creds = tenant.get("credentials", {})
     env = {
-        "WS1_DEMO_PASSWORD": str(creds.get("password", "")),
-        "WS1_DEMO_TENANT_CODE": str(creds.get("tenant_code", "")),
+        "SIM_PASSWORD": str(creds.get("password", "")),
+        "SIM_TENANT_CODE": str(creds.get("tenant_code", "")),
+        "SIM_CLIENT_SECRET": str(creds.get("client_secret", "")),
     }
-    evidence = out_dir / "demo-evidence" / "console-review.txt"
-    write_atomic(evidence, _EVIDENCE)
-    today = dt.datetime.now(dt.UTC).date()
+    section: dict[str, Any] = {
+        "name": str(tenant.get("name", "Simulated tenant")),
+        "api_url": api_url,
+    }
+    if auth == "basic":
+        section.update(
+            username=str(creds.get("username", "")),
+            password_env="SIM_PASSWORD",
+            tenant_code_env="SIM_TENANT_CODE",
+        )
+    else:
+        section.update(
+            auth="oauth",
+            client_id=str(creds.get("client_id", "")),
+            client_secret_env="SIM_CLIENT_SECRET",
+            token_url=api_url + "/connect/token",
+        )
     data: dict[str, Any] = {
-        "tenant": {
-            "name": str(tenant.get("name", "Simulated tenant")),
-            "api_url": api_url,
-            "auth": "basic",
-            "username": str(creds.get("username", "")),
-            "password_env": "WS1_DEMO_PASSWORD",
-            "tenant_code_env": "WS1_DEMO_TENANT_CODE",
-        },
+        "tenant": section,
         "dropship": {
             "organization_group": "contoso",
             "tags": ["RnD"],
-            # The not-ready tenant's smart group lost its tag criterion; naming the group
-            # lets the demo show what its app and profile assignments get wrong too.
-            **({"smart_groups": ["Drop Ship RnD"]} if scenario == "not-ready" else {}),
             "email_domain": "contoso.com",
             "autodiscovery_url": api_url,
             "upn": "dropship@contoso.com",
             "username": "dropship-contoso",
         },
-        "report": {"organisation": "Contoso Ltd (demo)"},
-        "attestations": _attestations(scenario, today, str(evidence)),
     }
+    return data, env
+
+
+def demo_config(
+    tenant: dict[str, Any], *, api_url: str, scenario: str, out_dir: Path
+) -> tuple[Config, dict[str, str]]:
+    """The config the demo audits with, and the environment holding the simulated secrets."""
+    data, env = simulated_config_data(tenant, api_url)
+    if scenario == "not-ready":
+        # The not-ready tenant's smart group lost its tag criterion; naming the group
+        # lets the demo show what its app and profile assignments get wrong too.
+        data["dropship"]["smart_groups"] = ["Drop Ship RnD"]
+    evidence = out_dir / "demo-evidence" / "console-review.txt"
+    write_atomic(evidence, _EVIDENCE)
+    today = dt.datetime.now(dt.UTC).date()
+    data["report"] = {"organisation": "Contoso Ltd (demo)"}
+    data["attestations"] = _attestations(scenario, today, str(evidence))
     config = parse_config(data, file=f"<demo:{scenario}>", base_dir=out_dir, env=env)
     return config, env

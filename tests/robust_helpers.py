@@ -28,6 +28,7 @@ from typing import Any
 
 from audit import pipeline
 from audit.config import Config, parse_config
+from audit.demo import simulated_config_data
 from audit.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,34 +130,13 @@ def config_for(
 ) -> Config:
     """A validated config (in memory) for a simulated tenant (``overrides``: section ->
     keys to set, or a list for ``attestations`` / ``waivers``)."""
-    creds = tenant["credentials"]
-    data: dict[str, Any] = {
-        "tenant": {"name": tenant["name"], "api_url": api_url},
-        "dropship": {
-            "organization_group": "contoso",
-            "tags": ["RnD"],
-            "email_domain": "contoso.com",
-            "autodiscovery_url": api_url,
-            "upn": "dropship@contoso.com",
-            "username": "dropship-contoso",
-        },
-        "collect": {"retries": 4, "timeout_s": 5.0},
-    }
-    if auth == "basic":
-        data["tenant"].update(username=creds["username"], password_env="P", tenant_code_env="T")
-    else:
-        data["tenant"].update(
-            auth="oauth",
-            client_id=creds["client_id"],
-            client_secret_env="S",
-            token_url=api_url + "/connect/token",
-        )
+    data, env = simulated_config_data(tenant, api_url, auth=auth)
+    data["collect"] = {"retries": 4, "timeout_s": 5.0}
     for section, values in (overrides or {}).items():
         if isinstance(values, list):
             data[section] = values
         else:
             data.setdefault(section, {}).update(values)
-    env = {"P": creds["password"], "T": creds["tenant_code"], "S": creds["client_secret"]}
     return parse_config(data, file="<test>", base_dir=base_dir, env=env)
 
 
