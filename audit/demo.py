@@ -27,20 +27,25 @@ Manufacturer staging confirmation: generic PPKG, unattend.xml and Sysprep (OEM o
 """
 
 
+#: The checks the ready demo settles by attestation: what no API shows (and the SaaS
+#: question, which a loopback simulator cannot answer from its host name).
+ATTESTED_IN_DEMO = (
+    "saas_tenant",
+    "hub_auto_update",
+    "software_distribution",
+    "auto_enrollment_disabled",
+    "dropship_enabled",
+    "device_staging",
+)
+
+
 def _attestations(scenario: str, today: dt.date, evidence: str) -> list[dict[str, Any]]:
     recent = today - dt.timedelta(days=12)
     by = "Dana Demo (EUC lead)"
     if scenario == "ready":
         return [
             {"check": check, "value": True, "by": by, "date": recent, "evidence": evidence}
-            for check in (
-                "saas_tenant",
-                "hub_auto_update",
-                "software_distribution",
-                "auto_enrollment_disabled",
-                "dropship_enabled",
-                "device_staging",
-            )
+            for check in ATTESTED_IN_DEMO
         ]
     return [
         {

@@ -14,17 +14,11 @@ from typing import Any
 import pytest
 from test_cli import sim_env, write_config, ws1
 
+from audit.demo import ATTESTED_IN_DEMO
 from audit.results import FAILING, apply_baseline, change_of, load_results
 from audit.simulator import load_scenario
 
-ATTESTED = (
-    "saas_tenant",
-    "hub_auto_update",
-    "software_distribution",
-    "auto_enrollment_disabled",
-    "dropship_enabled",
-    "device_staging",
-)
+ATTESTED = ATTESTED_IN_DEMO
 
 
 def attestations_toml(today: dt.date | None = None) -> str:

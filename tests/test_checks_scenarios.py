@@ -18,17 +18,11 @@ import pytest
 from sim_helpers import tenant_config
 
 from audit import pipeline
+from audit.demo import ATTESTED_IN_DEMO
 from audit.simulator import load_scenario
 
 TODAY = dt.datetime.now(dt.UTC).date()
-ATTESTED = (
-    "saas_tenant",
-    "hub_auto_update",
-    "software_distribution",
-    "auto_enrollment_disabled",
-    "dropship_enabled",
-    "device_staging",
-)
+ATTESTED = ATTESTED_IN_DEMO
 
 
 def attest(value: bool = True, age_days: int = 3, **only: bool) -> list[dict[str, Any]]:

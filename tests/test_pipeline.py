@@ -10,6 +10,7 @@ import pytest
 from sim_helpers import tenant_config
 
 from audit import pipeline
+from audit.demo import ATTESTED_IN_DEMO
 from audit.inventory_build import build_inventory
 from audit.results import validate_results
 from audit.simulator import load_scenario
@@ -17,14 +18,7 @@ from audit.snapshot import load_snapshot, save_snapshot
 
 READY_ATTESTATIONS = [
     {"check": c, "value": True, "by": "Dana", "date": dt.date.today() - dt.timedelta(days=3)}
-    for c in (
-        "saas_tenant",
-        "hub_auto_update",
-        "software_distribution",
-        "auto_enrollment_disabled",
-        "dropship_enabled",
-        "device_staging",
-    )
+    for c in ATTESTED_IN_DEMO
 ]
 
 

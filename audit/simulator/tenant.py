@@ -199,15 +199,9 @@ def validate_tenant(doc: Any) -> dict[str, Any]:
             _text(payload, "type", f"{where}.payloads[{j}]")
 
     device_rows = _rows(doc, "devices")
-    seen_devices: set[int] = set()
+    _unique_ids(device_rows, "devices")
     for i, device in enumerate(device_rows):
         where = f"devices[{i}]"
-        if not isinstance(device, Mapping):
-            _fail(where, "expected an object")
-        ident = _int_id(device.get("id"), f"{where}.id")
-        if ident in seen_devices:
-            _fail(f"{where}.id", f"duplicate id {ident}")
-        seen_devices.add(ident)
         if device.get("og_id") not in og_ids:
             _fail(f"{where}.og_id", f"unknown organization group {device.get('og_id')!r}")
         if not isinstance(device.get("platform"), str):
