@@ -47,6 +47,8 @@ REGION_TOKEN_URLS: Mapping[str, str] = MappingProxyType(
 )
 #: The public discovery service (UEM_API.md section 5).
 DEFAULT_AUTODISCOVERY_URL = "https://discovery.awmdm.com"
+#: The root of every UEM API path (the API version may follow it: ``/api/v2/...``).
+API_ROOT = "/api"
 #: Where the admin role permissions are granted, for remediation texts.
 ROLE_EDITOR = "Accounts > Administrators > Roles"
 
@@ -507,3 +509,7 @@ def markdown_table(entries: Iterable[Endpoint] = ENTRIES) -> str:
             f"{', '.join(e.frames) or '-'} | {model} | {note} |"
         )
     return "\n".join(rows)
+
+
+if __name__ == "__main__":  # the table of docs/collection.md
+    print(markdown_table())

@@ -97,7 +97,13 @@ MIN_QUOTA_REMAINING = 100
 #: The only POST requests sent to the tenant: the catalogue's searches that read (the v3
 #: profile search). Matched against the whole URL path, case-insensitively.
 READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(re.escape(e.path).replace("/api/", r"/api(?:/v\d+)?/", 1) + "/?", re.IGNORECASE)
+    re.compile(
+        re.escape(catalogue.API_ROOT)
+        + r"(?:/v\d+)?"
+        + re.escape(e.path[len(catalogue.API_ROOT) :])
+        + "/?",
+        re.IGNORECASE,
+    )
     for e in catalogue.read_only_posts()
 )
 
