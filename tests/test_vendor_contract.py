@@ -347,9 +347,9 @@ def _product_strings() -> Iterator[tuple[str, int, str]]:
                 and isinstance(node.body[0].value, ast.Constant)
             }
             for node in ast.walk(tree):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    if id(node) not in docstrings:
-                        yield rel, node.lineno, node.value
+                is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+                if is_text and id(node) not in docstrings:
+                    yield rel, node.lineno, node.value
 
 
 def test_no_endpoint_envelope_key_or_id_alias_is_spelt_outside_the_catalogue() -> None:
