@@ -94,8 +94,8 @@ def evaluate(ctx: CheckContext) -> Outcome:
         )
         if (local or joined) and active:
             hits += 1
-        elif flag(p.get("detail_read"), "profiles.detail_read") is False:
-            unread += 1
+        elif active and flag(p.get("detail_read"), "profiles.detail_read") is False:
+            unread += 1  # an inactive profile's payloads are not read: they cannot count
         rows.append(
             [
                 text(a.get("profile_name")) or text(p.get("name")),
