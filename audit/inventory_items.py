@@ -199,34 +199,45 @@ def profiles_frames(inv: Inventory, recs: Records) -> None:
                 else PROFILES.label,
             }
         )
-        if general.get(PROFILE_DETAIL.ref("smart_groups")[0]) is not None:
-            refs, id_keys = (
-                shapes.get(general, *PROFILE_DETAIL.ref("smart_groups")),
-                PROFILE_DETAIL.ref("smart_group_id"),
-            )
-        else:
-            refs, id_keys = (
-                shapes.get(row, *PROFILES.ref("smart_groups")),
-                PROFILES.ref("smart_group_id"),
-            )
-        for ref in shapes.as_list(refs):
-            ids, ref_names = ref_ids_and_names([ref], id_keys)
-            sg_id = next(iter(ids), None)
-            if sg_id is None and ref_names:
-                sg_id = _sg_id_by_name(inv, next(iter(ref_names)))
-            assigned.append(
-                {
-                    "profile_id": pid,
-                    "profile_name": name,
-                    "profile_active": active,
-                    "smart_group_id": sg_id,
-                    "smart_group_name": text_of(shapes.get(ref, "Name"))
-                    if isinstance(ref, dict)
-                    else None,
-                }
-            )
+        assigned += _profile_assignments(inv, row, general, pid, name, active)
     inv.profiles = frame_from_rows("profiles", profiles)
     inv.profile_assignments = frame_from_rows("profile_assignments", assigned)
+
+
+def _profile_assignments(
+    inv: Inventory,
+    row: dict[str, Any],
+    general: dict[str, Any],
+    pid: int | None,
+    name: str | None,
+    active: bool | None,
+) -> list[dict[str, Any]]:
+    """One row per smart group a profile is assigned to: from its details' ``General``
+    when read, else from its search row (whose references have other id keys)."""
+    if shapes.get(general, *PROFILE_DETAIL.ref("smart_groups")) is not None:
+        refs = shapes.get(general, *PROFILE_DETAIL.ref("smart_groups"))
+        id_keys = PROFILE_DETAIL.ref("smart_group_id")
+    else:
+        refs = shapes.get(row, *PROFILES.ref("smart_groups"))
+        id_keys = PROFILES.ref("smart_group_id")
+    out = []
+    for ref in shapes.as_list(refs):
+        ids, ref_names = ref_ids_and_names([ref], id_keys)
+        sg_id = next(iter(ids), None)
+        if sg_id is None and ref_names:
+            sg_id = _sg_id_by_name(inv, next(iter(ref_names)))
+        out.append(
+            {
+                "profile_id": pid,
+                "profile_name": name,
+                "profile_active": active,
+                "smart_group_id": sg_id,
+                "smart_group_name": text_of(shapes.get(ref, "Name"))
+                if isinstance(ref, dict)
+                else None,
+            }
+        )
+    return out
 
 
 def _sg_id_by_name(inv: Inventory, name: str) -> int | None:

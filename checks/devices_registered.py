@@ -95,6 +95,24 @@ def _counts(regs: list[dict[str, Any]], tagged: int, unread: int) -> str:
     )
 
 
+def _undecided(ctx: CheckContext, counts: str, rows: list[list[Any]]) -> Outcome:
+    """Token details unread before the verdict was decided: the failed reads' ``error``,
+    or, when the request budget left them unread, a ``warn`` with the counts."""
+    inv = ctx.inventory
+    problem = gap_outcome(inv, "registration_detail", what="the registered devices' tags")
+    if problem is not None and not any(
+        g.kind == "budget" for g in inv.gaps_for("registration_detail")
+    ):
+        return problem
+    unread = sum(1 for r in rows if r[5] is None)
+    return Outcome(
+        "warn",
+        f"The tags of {unread} registered device(s) could not be read, so the tag requirement "
+        f"is not decided ({counts}).",
+        Evidence(DEVICE_COLUMNS, rows, SOURCE),
+    )
+
+
 @guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
     """Count registered, enrolled and tagged devices."""
@@ -132,17 +150,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
             Evidence(DEVICE_COLUMNS, untagged + tagged + unread, SOURCE),
         )
     if unread and not (tagged and untagged):
-        problem = gap_outcome(inv, "registration_detail", what="the registered devices' tags")
-        if problem is not None and not any(
-            g.kind == "budget" for g in inv.gaps_for("registration_detail")
-        ):
-            return problem
-        return Outcome(
-            "warn",
-            f"The tags of {len(unread)} registered device(s) could not be read, so the tag "
-            f"requirement is not decided ({counts}).",
-            Evidence(DEVICE_COLUMNS, untagged + tagged + unread, SOURCE),
-        )
+        return _undecided(ctx, counts, untagged + tagged + unread)
     if not tagged:
         return Outcome(
             "fail",
