@@ -276,7 +276,7 @@ def permission_outcome(denied: list[Gap], found: list[Gap]) -> Outcome:
         remediation=steps(
             f"Open {catalogue.ROLE_EDITOR}, edit the role of the API account the audit uses and, "
             f"under API > REST, grant {grant}.",
-            "Save the role (it applies to the account at once), then re-run the audit.",
+            "Save the role, then re-run the audit.",
         ),
     )
 
