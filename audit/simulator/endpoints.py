@@ -112,6 +112,7 @@ class UemApi:
         self.index = index
         self.page_size_cap = page_size_cap
         self._device_scopes: dict[tuple[int | None, str], list[Row]] = {}
+        self._token_index: dict[str, dict[str, tuple[Row, int]]] = {}
         self._lock = threading.Lock()
 
     # -- dispatch ------------------------------------------------------------------
@@ -416,10 +417,20 @@ class UemApi:
 
     def registration_detail(self, call: Call) -> Reply:
         """``EnrollmentTokenResponseV1Model`` of one token of the OG's list."""
-        for reg, og_id in self._tokens(call.groups[0]):
-            if render.registration_uuid(reg, self.index.ogs[og_id]["uuid"]) == call.groups[1]:
-                return Reply(200, render.registration_detail(self.index, reg, og_id))
-        raise ApiError(404, "Enrollment Token not found.", 5220)
+        og_uuid = call.groups[0]
+        with self._lock:
+            by_uuid = self._token_index.get(og_uuid)
+        if by_uuid is None:
+            by_uuid = {
+                render.registration_uuid(reg, self.index.ogs[og_id]["uuid"]): (reg, og_id)
+                for reg, og_id in self._tokens(og_uuid)
+            }
+            with self._lock:
+                self._token_index[og_uuid] = by_uuid
+        found = by_uuid.get(call.groups[1])
+        if found is None:
+            raise ApiError(404, "Enrollment Token not found.", 5220)
+        return Reply(200, render.registration_detail(self.index, *found))
 
 
 def _route(
