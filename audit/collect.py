@@ -52,7 +52,7 @@ from audit.scope import (
 from audit.snapshot import Snapshot
 from audit.trim import HOOKS
 from audit.uem import shapes
-from audit.uem.catalogue import ROLE_EDITOR, Endpoint, entry, scoped
+from audit.uem.catalogue import ROLE_EDITOR, Endpoint, entry, scope_values, scoped
 from audit.uem.client import UEMClient
 from audit.uem.recorder import RequestRecord
 
@@ -393,7 +393,7 @@ class Collector(DetailReads):
         from the v2 search row, else its own row in the children answer, else, only then,
         its details) every one scoped by its UUID, concurrently. Keyed by purpose."""
         by_id = {
-            ep.purpose: asyncio.ensure_future(self._read(ep, og_id=og_id, id=og_id))
+            ep.purpose: asyncio.ensure_future(self._read(ep, **scope_values("og_id", og_id)))
             for ep in scoped("og_id")
         }
 
@@ -409,7 +409,8 @@ class Collector(DetailReads):
                 for ep in entries:
                     self.state.gap(ep.purpose, ep.label, "organization group UUID unknown")
                 return {"og_uuid": None}
-            got = await _gather_or_cancel(*(self._read(ep, ogUuid=uuid) for ep in entries))
+            values = scope_values("og_uuid", uuid)
+            got = await _gather_or_cancel(*(self._read(ep, **values) for ep in entries))
             return {
                 "og_uuid": str(uuid),
                 **{ep.purpose: g for ep, g in zip(entries, got, strict=True)},

@@ -125,6 +125,16 @@ def test_the_enums_are_the_vendors_declared_lists() -> None:
     assert enums.platform_name(12) == "WinRT"
 
 
+def test_the_generic_loops_fill_every_placeholder_of_their_entries() -> None:
+    """An entry scoped by the OG's id or UUID is read by the collector's loop with no code
+    of its own: its path and query must need nothing else."""
+    for scope in ("og_id", "og_uuid"):  # the two scopes a loop reads
+        for ep in catalogue.scoped(scope):
+            values = catalogue.scope_values(scope, "x")
+            filled = ep.url_path(**values) + "".join(ep.params(group_id="", **values).values())
+            assert "{" not in filled, ep.purpose
+
+
 def test_every_trim_hook_named_by_the_catalogue_exists() -> None:
     from audit.trim import HOOKS
 

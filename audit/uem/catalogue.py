@@ -367,6 +367,21 @@ def label(purpose: str) -> str:
     return entry(purpose).label
 
 
+#: The placeholder names the generic loops fill with the Drop Ship OG's id or UUID (the
+#: OpenAPI names the same value differently on different paths).
+SCOPE_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "og_id": ("og_id", "id", "organizationGroupId"),
+        "og_uuid": ("og_uuid", "ogUuid", "uuid", "organizationGroupUuid"),
+    }
+)
+
+
+def scope_values(scope: Scope, value: object) -> dict[str, object]:
+    """The placeholder values of a scope (``{"og_id": 570, "id": 570, ...}``)."""
+    return dict.fromkeys(SCOPE_NAMES[scope], value)
+
+
 def scoped(scope: Scope) -> tuple[Endpoint, ...]:
     """The collected entries whose path and query need only ``scope`` (catalogue order)."""
     return tuple(e for e in ENTRIES if e.scope == scope and e.collected)
