@@ -23,19 +23,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from vendor import fixture
 
+from audit.uem.recorder import SAFE_HEADERS
+
 OG_UUID = "f01ac31e-1633-4d00-ae05-a4d36c3d8c45"
 GROUP_ID = "M6052651"
 TAG = "DropShip"
-#: Response headers passed on from a capture (hop-by-hop ones and cookies are not).
-PASSED = {
-    "content-type",
-    "x-api-version",
-    "api-supported-versions",
-    "x-ratelimit-limit",
-    "x-ratelimit-remaining",
-    "x-ratelimit-reset",
-    "x-correlation-id",
-}
+#: Response headers passed on from a capture (those a client may keep: hop-by-hop ones and
+#: cookies are not).
+PASSED = frozenset(SAFE_HEADERS)
 _TOKEN = re.compile(r"/api/mdm/groups/([0-9a-f-]{36})/enrollment-tokens/([0-9a-f-]{36})")
 
 
