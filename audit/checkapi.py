@@ -115,6 +115,9 @@ class Outcome:
     summary: str
     evidence: Evidence = field(default_factory=Evidence)
     attestation: dict[str, Any] | None = None
+    #: Steps that replace the check's own remediation for this outcome (e.g. the admin
+    #: role permission the API account lacks, when a 403 left the data unread).
+    remediation: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -1,19 +1,23 @@
 """Collection: read what the checks need from the tenant, through one client, into a snapshot.
 
-The requests and their purposes are listed in ``docs/collection.md``. Collection only
-decides *what to ask for* (scope: the Drop Ship OG's subtree; details only for items that
-touch a Drop Ship smart group; inventories only for Windows devices in scope); the
-inventory builder re-derives every fact from the recorded answers alone.
+Every request is an entry of the endpoint catalogue (``audit/uem/catalogue.py``, listed
+in ``docs/collection.md``): the lists scoped by the Drop Ship OG's id or UUID are read by
+one loop over the catalogue, the details by the selection of ``audit/collect_details.py``.
+Collection only decides *what to ask for* (scope: the Drop Ship OG's subtree; details
+only for items that touch a Drop Ship smart group; inventories only for Windows devices
+in scope); the inventory builder re-derives every fact from the recorded answers alone.
 
 Cost: exactly one request per list page and per needed detail, one inventory per Windows
 device in scope (none for a device cached since its last check-in, ``audit/cache.py``),
 at most ``[collect] concurrency`` in flight (adaptive, ``audit/uem/limiter.py``) and never
 more than the request budget, which keeps back what the detail calls still need while the
-inventories run. Inventory and device-search records are trimmed to what the audit reads
-(:func:`trim_inventory`, :func:`trim_device_page`) and say so in a ``trimmed`` field.
+inventories run. Records of entries with a ``trim`` hook (inventories, device search) are
+trimmed to what the audit reads (``audit/trim.py``) and say so in a ``trimmed`` field.
 
-A failing endpoint becomes a gap (its checks report ``error``); bad credentials and an
-unreachable tenant stop the collection (exit 4).
+A failing endpoint becomes a gap (its checks report ``error``), and so does a 403 on any
+endpoint but the first call (a least-privilege role; the gap names the permission, and
+that entry's further per-item requests are not sent); bad credentials, a 403 on the first
+call and an unreachable tenant stop the collection (exit 4).
 """
 
 from __future__ import annotations
@@ -24,26 +28,37 @@ import inspect
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from audit import TOOL_NAME, __version__
 from audit.cache import ResponseCache
+from audit.collect_details import DetailReads
 from audit.config import Config
-from audit.errors import AuthenticationError, BudgetExhausted, CollectionError, TransportError
+from audit.errors import (
+    AuthenticationError,
+    BudgetExhausted,
+    CollectionError,
+    PermissionDenied,
+    TransportError,
+)
 from audit.scope import (
     WINDOWS_PLATFORMS,
     device_platform,
-    dropship_smart_group_ids,
     og_rows_in_scope,
+    parent_of,
     pick_exact_og,
-    refs_smart_groups,
 )
 from audit.snapshot import Snapshot
-from audit.trim import INVENTORY_KEYS, trim_device_page, trim_inventory
+from audit.trim import HOOKS
 from audit.uem import shapes
+from audit.uem.catalogue import ROLE_EDITOR, Endpoint, entry, scope_values, scoped
 from audit.uem.client import UEMClient
 from audit.uem.recorder import RequestRecord
+
+SYSTEM_INFO, DISCOVERY, OG_SEARCH = entry("system_info"), entry("discovery"), entry("og_search")
+CHILDREN, OG_DETAIL = entry("og_children"), entry("og_detail")
+DEVICES, DEVICE_APPS = entry("devices"), entry("device_apps")
 
 Progress = Callable[[str, int, int], None]
 
@@ -85,7 +100,7 @@ class _State:
         )
 
 
-class Collector:
+class Collector(DetailReads):
     """One collection run against one tenant."""
 
     def __init__(
@@ -104,56 +119,86 @@ class Collector:
         self.plugin_hook = plugin_hook
         self.state = _State()
         self.ds = config.dropship
+        self.sg_details: dict[int, dict[str, Any]] = {}
         self._detail_reserve = 0
         self._details_done = asyncio.Event()
+        #: Entries that answered 403: their further per-item requests are not sent.
+        self._denied: dict[str, list[Any]] = {}
+        #: Set when a stage stopped the collection (exit 4): nothing more is sent.
+        self._stopped = False
 
-    async def _guard(self, purpose: str, endpoint: str, call: Awaitable[Any]) -> Any:
+    async def _gather(self, *steps: Awaitable[Any]) -> list[Any]:
+        return await _gather_or_cancel(*steps)
+
+    async def _guard(self, purpose: str, ep: Endpoint, call: Awaitable[Any]) -> Any:
         """Await ``call``; turn a per-endpoint failure into a gap. Auth failures propagate."""
         try:
             return await call
         except AuthenticationError:
             raise
         except BudgetExhausted as exc:
-            self.state.gap(purpose, endpoint, f"not read: {exc}", kind="budget")
+            self.state.gap(purpose, ep.label, f"not read: {exc}", kind="budget")
+        except PermissionDenied as exc:
+            self._denied.setdefault(ep.purpose, [exc.error_code, 0])
+            self.state.gap(purpose, ep.label, denied_reason(ep, exc.error_code), 403, "permission")
         except CollectionError as exc:
-            self.state.gap(purpose, endpoint, str(exc), exc.status)
+            self.state.gap(purpose, ep.label, str(exc), exc.status)
         return None
 
+    async def _read(self, ep: Endpoint, *, item: object = None, **values: object) -> Any:
+        """One request kind of the catalogue: every row of a paged list, or one answer's
+        body; None (and a gap) when it could not be read. Records are trimmed by the
+        entry's hook; a per-item entry that answered 403 once is not asked again."""
+        purpose = ep.item_purpose(item) if ep.per_item else ep.purpose
+        if self._stopped:
+            return None
+        if ep.purpose in self._denied:
+            self._denied[ep.purpose][1] += 1
+            return None
+        path, params = ep.url_path(**values), ep.params(**values)
+        start = len(self.client.recorder.records)
+        if ep.paging is None:
+            result = await self._get(purpose, ep, path, params)
+        else:
+            result = await self._list(purpose, ep, path, params)
+        if ep.trim is not None:
+            swap: dict[int, dict[str, Any]] = {}
+            hook = HOOKS[ep.trim]
+            self._trim_records(purpose, start, lambda body: hook(body, swap))
+            if isinstance(result, list):
+                result = [swap.get(id(row), row) for row in result]
+        return result
+
     async def _list(
-        self,
-        purpose: str,
-        path: str,
-        params: dict[str, Any],
-        version: int,
-        items: tuple[str, ...],
-        paging: Literal["v1", "snake"] = "v1",
+        self, purpose: str, ep: Endpoint, path: str, params: dict[str, str]
     ) -> list[dict[str, Any]] | None:
-        result = await self._guard(
-            purpose,
-            f"GET {path}",
-            self.client.get_all(
-                path, params=params, version=version, purpose=purpose, items=items, paging=paging
-            ),
+        call = self.client.get_all(
+            path,
+            params=params,
+            version=ep.versions[0],
+            purpose=purpose,
+            items=ep.items,
+            paging=ep.paging or "v1",
         )
+        result = await self._guard(purpose, ep, call)
         if result is None:
             return None
         if not result.complete:
             note = getattr(result, "note", None) or "read incompletely"
             self.state.gap(
-                purpose, f"GET {path}", f"list {note} ({len(result.items)} rows read)", kind="shape"
+                purpose, ep.label, f"list {note} ({len(result.items)} rows read)", kind="shape"
             )
         return list(result.items)
 
-    async def _get(self, purpose: str, path: str, version: int = 1) -> Any:
-        response = await self._guard(
-            purpose, f"GET {path}", self.client.get(path, version=version, purpose=purpose)
-        )
+    async def _get(self, purpose: str, ep: Endpoint, path: str, params: dict[str, str]) -> Any:
+        call = self.client.get(path, params=params or None, version=ep.versions[0], purpose=purpose)
+        response = await self._guard(purpose, ep, call)
         if response is None:
             return None
         if getattr(response, "json_error", None):
             self.state.gap(
                 purpose,
-                f"GET {path}",
+                ep.label,
                 f"malformed JSON: {response.json_error}",
                 response.status,
                 kind="shape",
@@ -164,126 +209,60 @@ class Collector:
     # -- stages -------------------------------------------------------------------------
 
     async def _system_info(self) -> None:
-        path = "/api/system/info"
+        """The first call: a 403 here refuses the API key or the account itself (exit 4)."""
+        ep = SYSTEM_INFO
         try:
-            response = await self.client.get(path, version=1, purpose="system_info")
-        except TransportError:
-            raise  # the tenant is unreachable: nothing else will work either
-        except AuthenticationError:
-            raise
+            response = await self.client.get(ep.path, version=ep.versions[0], purpose=ep.purpose)
+        except (TransportError, AuthenticationError):
+            raise  # the tenant is unreachable or refuses us: nothing else will work either
+        except PermissionDenied as exc:
+            raise AuthenticationError(
+                f"{exc} (on the first call: the credentials or the API key were refused)",
+                endpoint=exc.endpoint,
+                status=exc.status,
+            ) from exc
         except CollectionError as exc:
-            self.state.gap("system_info", f"GET {path}", str(exc), exc.status)
+            self.state.gap(ep.purpose, ep.label, str(exc), exc.status)
             return
         if getattr(response, "json_error", None):
             self.state.gap(
-                "system_info",
-                f"GET {path}",
-                f"malformed JSON: {response.json_error}",
-                response.status,
+                ep.purpose, ep.label, f"malformed JSON: {response.json_error}", response.status
             )
+
+    async def _first(self) -> None:
+        """The first call; when it stops the collection, nothing more is sent."""
+        try:
+            await self._system_info()
+        except BaseException:
+            self._stopped = True
+            raise
 
     async def _discovery(self) -> None:
         domain = self.ds.get("email_domain")
         if not domain:
             return
         base = str(self.ds.get("autodiscovery_url") or "").rstrip("/")
-        url = f"{base}/autodiscovery/awcredentials.aws/v2/domainlookup/domain/{quote(domain, safe='')}"
+        url = DISCOVERY.url_path(autodiscovery_url=base, domain=quote(domain, safe=""))
         try:
-            await self.client.get_external(url, purpose="discovery")
-        except AuthenticationError as exc:
-            self.state.gap("discovery", f"GET {url}", str(exc), exc.status)
+            await self.client.get_external(url, purpose=DISCOVERY.purpose)
         except CollectionError as exc:
-            self.state.gap("discovery", f"GET {url}", str(exc), exc.status)
+            self.state.gap(DISCOVERY.purpose, f"GET {url}", str(exc), exc.status)
 
     async def _find_og(self) -> dict[str, Any] | None:
         group_id = str(self.ds["organization_group"])
-        rows = await self._list(
-            "og_search",
-            "/api/system/groups/search",
-            {"groupid": group_id},
-            2,
-            ("OrganizationGroups", "LocationGroups"),
-        )
+        rows = await self._read(OG_SEARCH, group_id=group_id)
         if rows is None:
             return None
         row = pick_exact_og(rows, group_id)
         if row is None:
             return None  # a finding (dropship_customer_og fails), not a gap in the data
-        og_id = shapes.row_id(row)
+        og_id = shapes.row_id(row, *OG_SEARCH.ids)
         if og_id is None:
             self.state.gap(
-                "og_search", "GET /api/system/groups/search", "organization group row without an id"
+                OG_SEARCH.purpose, OG_SEARCH.label, "organization group row without an id"
             )
             return None
         return {"id": og_id, "row": row}
-
-    async def _smart_group_details(self, rows: list[dict[str, Any]], scope: set[int]) -> None:
-        configured = self.ds.get("smart_groups") or []
-        wanted = []
-        for row in rows:
-            sg_id = shapes.id_of(shapes.get(row, "SmartGroupID", "SmartGroupId", "Id", "id"))
-            if sg_id is None:
-                continue
-            owner = shapes.id_of(
-                shapes.get(row, "ManagedByOrganizationGroupId", "OrganizationGroupId")
-            )
-            if configured:
-                name = str(shapes.get(row, "Name", "name", default=""))
-                if not any(
-                    str(c) == str(sg_id) or str(c).casefold() == name.casefold() for c in configured
-                ):
-                    continue
-            elif owner is not None and scope and owner not in scope:
-                continue
-            wanted.append(sg_id)
-        await _gather_or_cancel(
-            *(
-                self._get(f"smart_group:{i}", f"/api/mdm/smartgroups/{i}", 1)
-                for i in sorted(set(wanted))
-            )
-        )
-
-    async def _app_details(
-        self, apps: list[dict[str, Any]], dropship_sgs: set[int], names: set[str]
-    ) -> None:
-        wanted = []
-        for row in apps:
-            app_type = str(shapes.get(row, "AppType", "app_type", default="Internal"))
-            if app_type.casefold() != "internal":
-                continue
-            refs = shapes.get(row, "SmartGroups", "AssignedSmartGroups", "smart_groups")
-            if refs is not None and not refs_smart_groups(refs, dropship_sgs, names):
-                continue
-            app_id = shapes.row_id(row)
-            if app_id is not None:
-                wanted.append(app_id)
-        await _gather_or_cancel(
-            *(
-                self._get(f"app_detail:{i}", f"/api/mam/apps/internal/{i}", 1)
-                for i in sorted(set(wanted))
-            )
-        )
-
-    async def _profile_details(
-        self, profiles: list[dict[str, Any]], dropship_sgs: set[int], names: set[str]
-    ) -> None:
-        wanted = []
-        for row in profiles:
-            general = row.get("General") if isinstance(row.get("General"), dict) else row
-            refs = shapes.get(
-                general, "AssignedSmartGroups", "assigned_smart_groups", "SmartGroups"
-            )
-            if refs is not None and not refs_smart_groups(refs, dropship_sgs, names):
-                continue
-            pid = shapes.id_of(shapes.get(general, "ProfileId", "Id", "id", "uuid"))
-            if pid is not None:
-                wanted.append(pid)
-        await _gather_or_cancel(
-            *(
-                self._get(f"profile_detail:{i}", f"/api/mdm/profiles/{i}", 2)
-                for i in sorted(set(wanted))
-            )
-        )
 
     async def _device_inventories(self, devices: list[dict[str, Any]], scope: set[int]) -> None:
         """One app inventory per Windows device in scope: from the cache when the device has
@@ -296,12 +275,12 @@ class Collector:
         """
         in_scope = []
         for row in devices:
-            og = shapes.id_of(shapes.get(row, "LocationGroupId", "location_group_id"))
+            og = shapes.id_of(shapes.get(row, *DEVICES.ref("og")))
             if device_platform(row) not in WINDOWS_PLATFORMS or (
                 og is not None and og not in scope
             ):
                 continue
-            dev_id = shapes.row_id(row)
+            dev_id = shapes.row_id(row, *DEVICES.ids)
             if dev_id is not None:
                 in_scope.append((dev_id, self._device_cache_key(dev_id, row)))
         total = len(in_scope)
@@ -311,7 +290,7 @@ class Collector:
 
         async def worker() -> None:
             nonlocal done, cut
-            while queue:
+            while queue and not self._stopped:
                 dev_id, key = queue.popleft()
                 cached = self.cache.get(key) if (self.cache and key) else None
                 if cached is not None:
@@ -339,8 +318,8 @@ class Collector:
         self.state.inventories_cut = cut
         if cut:
             self.state.gap(
-                "device_apps",
-                "GET /api/mdm/devices/{id}/apps",
+                DEVICE_APPS.purpose,
+                DEVICE_APPS.label,
                 f"not read: the request budget ran out; {cut} of {total} Windows devices' app "
                 f"inventories were not requested (request_budget {self.client.request_budget}, "
                 f"{self.client.requests_sent} requests sent)",
@@ -353,12 +332,13 @@ class Collector:
         return left is not None and left <= self._detail_reserve
 
     async def _inventory(self, dev_id: int, key: str | None) -> None:
-        """Read one device's app inventory; keep only its Hub rows in the record (see
-        :func:`trim_inventory`) and cache the records under ``key``."""
-        purpose = f"device_apps:{dev_id}"
+        """Read one device's app inventory (recorded trimmed to its Hub rows, see
+        ``audit.trim``) and cache its records under ``key``."""
+        purpose = DEVICE_APPS.item_purpose(dev_id)
         before, gaps_before = len(self.client.recorder.records), len(self.state.gaps)
-        got = await self._list(purpose, f"/api/mdm/devices/{dev_id}/apps", {}, 1, INVENTORY_KEYS)
-        kept = self._trim_records(purpose, before, trim_inventory)
+        got = await self._read(DEVICE_APPS, item=dev_id, id=dev_id)
+        records = self.client.recorder.records[before:]
+        kept = [r for r in records if r.purpose == purpose and _ok(r)]
         # A partial read (a gap) is not cached: the next run asks again.
         complete = not any(g["purpose"] == purpose for g in self.state.gaps[gaps_before:])
         if got is not None and complete and self.cache and key and kept:
@@ -366,21 +346,18 @@ class Collector:
 
     def _trim_records(
         self, purpose: str, start: int, trim: Callable[[Any], tuple[Any, dict[str, Any] | None]]
-    ) -> list[RequestRecord]:
+    ) -> None:
         """Trim the bodies of this purpose's successful records made since ``start``, in
-        the recorder (the snapshot then holds only the trimmed bodies); return them."""
+        the recorder (the snapshot then holds only the trimmed bodies)."""
         records = self.client.recorder.records
-        kept: list[RequestRecord] = []
         for i in range(start, len(records)):
             rec = records[i]
-            if rec.purpose != purpose or not (200 <= (rec.status or 0) < 300) or rec.json_error:
+            if rec.purpose != purpose or not _ok(rec):
                 continue
             body, info = trim(rec.body)
             if info is not None:
-                rec = records[i] = replace(rec, body=body)
+                records[i] = replace(rec, body=body)
                 self.state.trimmed[rec.seq] = info
-            kept.append(rec)
-        return kept
 
     def _record_dict(self, rec: RequestRecord) -> dict[str, Any]:
         info = self.state.trimmed.get(rec.seq)
@@ -388,129 +365,97 @@ class Collector:
 
     @staticmethod
     def _device_cache_key(dev_id: int, row: dict[str, Any]) -> str | None:
-        last_seen = shapes.get(row, "LastSeen", "last_seen")
+        last_seen = shapes.get(row, "LastSeen")
         if not last_seen:
             return None
-        uuid = shapes.get(row, "Uuid", "uuid", default=str(dev_id))
+        uuid = shapes.get(row, *DEVICES.ref("uuid"), default=str(dev_id))
         return f"device_apps|{uuid}|{dev_id}|{last_seen}"
 
     async def run(self) -> Snapshot:
         started = _now()
-        await _all_or_none(self._system_info(), self._discovery(), self._collect_og())
+        await _all_or_none(self._first(), self._discovery(), self._collect_og())
+        self._denied_gaps()
         snapshot = self._snapshot(started)
         if self.cache:
             self.cache.save()
         return snapshot
+
+    def _denied_gaps(self) -> None:
+        """One gap per entry whose further requests were not sent after a 403."""
+        for purpose, (code, skipped) in self._denied.items():
+            if skipped:
+                ep = entry(purpose)
+                reason = f"{denied_reason(ep, code)}; {skipped} more request(s) not sent"
+                self.state.gap(purpose, ep.label, reason, 403, "permission")
+
+    async def _og_lists(self, og_id: int, og_row: dict[str, Any]) -> dict[str, Any]:
+        """Every list of the catalogue scoped by the OG's id, and (once its UUID is known:
+        from the v2 search row, else its own row in the children answer, else, only then,
+        its details) every one scoped by its UUID, concurrently. Keyed by purpose."""
+        by_id = {
+            ep.purpose: asyncio.ensure_future(self._read(ep, **scope_values("og_id", og_id)))
+            for ep in scoped("og_id")
+        }
+
+        async def by_uuid() -> dict[str, Any]:
+            uuid = shapes.get(og_row, *OG_SEARCH.ref("uuid")) or _own_uuid(
+                og_id, await by_id[CHILDREN.purpose]
+            )
+            if not uuid:
+                detail = await self._read(OG_DETAIL, id=og_id)
+                uuid = shapes.get(detail, *OG_DETAIL.ref("uuid"))
+            entries = scoped("og_uuid")
+            if not uuid:
+                for ep in entries:
+                    self.state.gap(ep.purpose, ep.label, "organization group UUID unknown")
+                return {"og_uuid": None}
+            values = scope_values("og_uuid", uuid)
+            got = await _gather_or_cancel(*(self._read(ep, **values) for ep in entries))
+            return {
+                "og_uuid": str(uuid),
+                **{ep.purpose: g for ep, g in zip(entries, got, strict=True)},
+            }
+
+        *lists, more = await _gather_or_cancel(*by_id.values(), by_uuid())
+        return {**dict(zip(by_id, lists, strict=True)), **more}
 
     async def _collect_og(self) -> None:
         found = await self._find_og()
         if found is None:
             return
         og_id, og_row = found["id"], found["row"]
-        params = {"organizationgroupid": og_id}
-        children_t = asyncio.ensure_future(
-            self._get("og_children", f"/api/system/groups/{og_id}/children", 1)
+        got = await self._og_lists(og_id, og_row)
+        children = shapes.items_of(got.get(CHILDREN.purpose)) or []
+        scope = og_rows_in_scope(og_id, children)
+        own = next((c for c in children if shapes.row_id(c, *CHILDREN.ids) == og_id), {})
+        og_uuid = got.get("og_uuid")
+        sgs, tags, apps, profiles, tokens = (
+            got.get(p) or [] for p in ("smart_groups", "tags", "apps", "profiles", "registrations")
         )
-
-        async def registrations() -> None:
-            # The OG's UUID: from the v2 search row, else from its own row in the children
-            # answer (which lists the group itself), else, only then, from its details (v1).
-            uuid = shapes.get(og_row, "Uuid", "uuid") or _own_uuid(og_id, await children_t)
-            if not uuid:
-                detail = await self._get("og_detail", f"/api/system/groups/{og_id}", 1)
-                uuid = shapes.get(detail, "Uuid", "uuid")
-            await self._registrations(str(uuid) if uuid else None)
-
-        tags_t = self._list("tags", "/api/mdm/tags/search", params, 1, ("Tags",))
-        sgs_t = self._list(
-            "smart_groups", "/api/mdm/smartgroups/search", params, 1, ("SmartGroups",)
-        )
-        apps_t = self._list(
-            "apps",
-            "/api/mam/apps/search",
-            {"platform": "WinRT", "locationgroupid": og_id},
-            1,
-            ("Application", "Applications", "applications"),
-        )
-        profiles_t = self._list(
-            "profiles",
-            "/api/mdm/profiles/search",
-            {**params, "platform": "WinRT"},
-            2,
-            ("ProfileList", "Profiles", "profiles"),
-        )
-        devices_t = self._devices(og_id)
-        tags, sgs, apps, profiles, devices, _, children = await _gather_or_cancel(
-            tags_t, sgs_t, apps_t, profiles_t, devices_t, registrations(), children_t
-        )
-        scope = og_rows_in_scope(og_id, shapes.items_of(children) or [])
         # Keep budget for the detail calls still to come (an upper bound) while the
         # inventories run; they decide more checks per request than one inventory does.
-        self._detail_reserve = len(sgs or []) + len(apps or []) + len(profiles or [])
+        self._detail_reserve = len(sgs) + len(apps) + len(profiles) + len(tokens)
+
+        async def assigned() -> None:
+            await self._smart_group_details(sgs, scope, parent_of(own))
+            sg_ids, sg_names = self._dropship_groups(sgs, tags)
+            await _gather_or_cancel(
+                self._app_details(apps, sg_ids, sg_names),
+                self._profile_details(profiles, sg_ids, sg_names),
+            )
 
         async def details() -> None:
             try:
-                await self._smart_group_details(sgs or [], scope)
-                sg_ids, sg_names = dropship_smart_group_ids(
-                    sgs or [],
-                    self._sg_detail_bodies(),
-                    tags or [],
-                    self.ds.get("tags") or [],
-                    self.ds.get("smart_groups") or [],
-                )
-                await _gather_or_cancel(
-                    self._app_details(apps or [], sg_ids, sg_names),
-                    self._profile_details(profiles or [], sg_ids, sg_names),
-                )
+                await _gather_or_cancel(assigned(), self._token_details(tokens, og_uuid))
             finally:
                 self._detail_reserve = 0
                 self._details_done.set()
 
-        await _gather_or_cancel(details(), self._device_inventories(devices or [], scope))
-        del devices
+        await _gather_or_cancel(
+            details(), self._device_inventories(got.get(DEVICES.purpose) or [], scope)
+        )
+        del got
         await self._plugins(og_row, og_id, scope)
-
-    async def _devices(self, og_id: int) -> list[dict[str, Any]] | None:
-        """The device search, its recorded pages trimmed to :data:`DEVICE_FIELDS`."""
-        start = len(self.client.recorder.records)
-        rows = await self._list(
-            "devices",
-            "/api/mdm/devices/search",
-            {"lgid": og_id, "platform": "WinRT"},
-            1,
-            ("Devices",),
-        )
-        swap: dict[int, dict[str, Any]] = {}
-        self._trim_records("devices", start, lambda body: trim_device_page(body, swap))
-        return None if rows is None else [swap.get(id(row), row) for row in rows]
-
-    async def _registrations(self, og_uuid: str | None) -> None:
-        if not og_uuid:
-            self.state.gap(
-                "registrations",
-                "GET /api/mdm/groups/{uuid}/enrollment-tokens",
-                "organization group UUID unknown",
-            )
-            return
-        await self._list(
-            "registrations",
-            f"/api/mdm/groups/{og_uuid}/enrollment-tokens",
-            {},
-            1,
-            ("tokens", "enrollment_tokens", "EnrollmentTokens", "items", "results"),
-            paging="snake",
-        )
-
-    def _sg_detail_bodies(self) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        for rec in self.client.recorder.records:
-            if (
-                rec.purpose.startswith("smart_group:")
-                and isinstance(rec.body, dict)
-                and rec.status == 200
-            ):
-                out[int(rec.purpose.split(":", 1)[1])] = rec.body
-        return out
 
     async def _plugins(self, og_row: dict[str, Any], og_id: int, scope: set[int]) -> None:
         if self.plugin_hook is None:
@@ -521,7 +466,7 @@ class Collector:
             dropship_og={
                 "id": og_id,
                 "group_id": shapes.get(og_row, "GroupId"),
-                "uuid": shapes.get(og_row, "Uuid"),
+                "uuid": shapes.get(og_row, *OG_SEARCH.ref("uuid")),
             },
             scope_og_ids=scope,
         )
@@ -632,8 +577,21 @@ def _public_dropship(ds: dict[str, Any]) -> dict[str, Any]:
 def _own_uuid(og_id: int, children: Any) -> str | None:
     """The OG's UUID from its own row in the children answer (it lists the group itself)."""
     for row in shapes.items_of(children) or []:
-        if shapes.row_id(row) == og_id:
-            uuid = shapes.get(row, "Uuid", "uuid")
+        if shapes.row_id(row, *CHILDREN.ids) == og_id:
+            uuid = shapes.get(row, *CHILDREN.ref("uuid"))
             if uuid:
                 return str(uuid)
     return None
+
+
+def _ok(rec: RequestRecord) -> bool:
+    return 200 <= (rec.status or 0) < 300 and not rec.json_error
+
+
+def denied_reason(ep: Endpoint, error_code: int | None) -> str:
+    """Why a 403 left data unread, and the admin role permission that would grant it."""
+    code = f", errorCode {error_code}" if error_code is not None else ""
+    return (
+        f"the API account lacks permission to read {ep.reads} (HTTP 403{code}); grant its "
+        f"admin role {ep.permission} ({ROLE_EDITOR}, category API > REST)"
+    )

@@ -19,16 +19,10 @@ from typing import Any
 
 from audit.errors import ConfigError
 from audit.redact import register_basic_pair, register_secret
+from audit.uem.catalogue import DEFAULT_AUTODISCOVERY_URL, REGION_TOKEN_URLS
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
-REGION_TOKEN_URLS = {
-    "na": "https://na.uemauth.workspaceone.com/connect/token",
-    "emea": "https://emea.uemauth.workspaceone.com/connect/token",
-    "apac": "https://apac.uemauth.workspaceone.com/connect/token",
-    "uat": "https://uat.uemauth.workspaceone.com/connect/token",
-}
-DEFAULT_AUTODISCOVERY_URL = "https://discovery.awmdm.com"
 
 
 @dataclass(frozen=True)

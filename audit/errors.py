@@ -7,8 +7,9 @@
      +-- ConfigError              exit 3: bad config file (names file, key, expectation)
      +-- InputFileError           exit 3: bad snapshot / results.json / attestation file
      +-- CollectionError          exit 4: the tenant could not be read
-          +-- AuthenticationError  401, 403, OAuth token endpoint refusing or down
+          +-- AuthenticationError  401, a 403 on the first call, OAuth token endpoint refusing or down
           +-- ApiError             an HTTP status that retries did not cure
+               +-- PermissionDenied     403 on one endpoint (the collector decides: a gap, or exit 4)
           +-- TransportError       network failure that retries did not cure
           +-- BudgetExhausted      the request budget or the tenant quota would be exceeded
 
@@ -70,6 +71,26 @@ class AuthenticationError(CollectionError):
 
 class ApiError(CollectionError):
     """The API answered an error status that retries did not cure."""
+
+
+class PermissionDenied(ApiError):
+    """A 403: the API key, or the API account's role for this one endpoint, was refused.
+
+    ``error_code`` is the UEM ``errorCode`` of the answer (None when it had none). The
+    collector turns a 403 on the first call into :class:`AuthenticationError` (exit 4)
+    and one on a later endpoint into a gap that its checks report as ``error``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        status: int | None = 403,
+        error_code: int | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status=status)
+        self.error_code = error_code
 
 
 class TransportError(CollectionError):

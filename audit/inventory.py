@@ -10,11 +10,14 @@ Frames (one row per item; list-valued cells are Python lists):
 - ``smart_groups``: smart groups with their tag criteria; ``is_dropship`` marks the
   Drop Ship smart groups (configured ones, else those whose criteria hold a configured tag).
 - ``apps``: Windows apps in scope; ``app_assignments``: one row per (app, smart group).
-- ``profiles``: Windows profiles in scope with what their payloads do;
-  ``profile_assignments``: one row per (profile, smart group).
+- ``profiles``: Windows profiles in scope with what their payloads do and whether they
+  are ``active`` (an inactive profile assigns nothing); ``profile_assignments``: one row
+  per (profile, smart group), with ``profile_active``.
 - ``devices``: Windows devices in the OG subtree, with the Hub version from each device's
   app inventory (``inventory_read`` False when it could not be read).
-- ``registrations``: devices registered for Drop Ship (enrollment tokens).
+- ``registrations``: devices registered for Drop Ship (enrollment tokens): the list's
+  serial and enrollment status, and, where the token's details were read
+  (``detail_read``), its tags, name, model and ``token_type``; ``tags`` is None when unread.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+from audit.uem import catalogue
 
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     "org_groups": ("id", "group_id", "uuid", "name", "type", "parent_id", "in_scope"),
@@ -66,6 +71,7 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
         "uuid",
         "name",
         "status",
+        "active",
         "platform",
         "context",
         "assignment_type",
@@ -75,7 +81,13 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
         "detail_read",
         "endpoint",
     ),
-    "profile_assignments": ("profile_id", "profile_name", "smart_group_id", "smart_group_name"),
+    "profile_assignments": (
+        "profile_id",
+        "profile_name",
+        "profile_active",
+        "smart_group_id",
+        "smart_group_name",
+    ),
     "devices": (
         "id",
         "uuid",
@@ -89,21 +101,21 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
         "hub_version",
         "inventory_read",
     ),
-    "registrations": ("serial", "name", "model", "tags", "enrollment_status", "og_uuid"),
+    "registrations": (
+        "uuid",
+        "serial",
+        "name",
+        "model",
+        "tags",
+        "enrollment_status",
+        "token_type",
+        "detail_read",
+        "og_uuid",
+    ),
 }
 
-#: Endpoint each frame comes from, as shown in evidence ("source").
-FRAME_SOURCES: dict[str, str] = {
-    "org_groups": "GET /api/system/groups/search, /api/system/groups/{id}/children",
-    "tags": "GET /api/mdm/tags/search",
-    "smart_groups": "GET /api/mdm/smartgroups/search, /api/mdm/smartgroups/{id}",
-    "apps": "GET /api/mam/apps/search",
-    "app_assignments": "GET /api/mam/apps/internal/{id}",
-    "profiles": "GET /api/mdm/profiles/search, /api/mdm/profiles/{id}",
-    "profile_assignments": "GET /api/mdm/profiles/search, /api/mdm/profiles/{id}",
-    "devices": "GET /api/mdm/devices/search, /api/mdm/devices/{id}/apps",
-    "registrations": "GET /api/mdm/groups/{uuid}/enrollment-tokens",
-}
+#: Endpoints each frame comes from, as shown in evidence ("source"): from the catalogue.
+FRAME_SOURCES: dict[str, str] = catalogue.frame_sources()
 
 
 def empty_frame(name: str) -> pd.DataFrame:

@@ -111,6 +111,8 @@ def run_checks(
             "waiver": None,
             "change": None,
         }
+        if outcome.remediation:
+            entry["remediation"] = list(outcome.remediation)
         waiver = next((w for w in reversed(waivers) if w.check == check.id), None)
         if waiver is not None:
             picks = outcome.evidence.findings

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.config import ATTESTATION_KEYS, SCHEMA, WAIVER_KEYS, Key
+from audit.uem.catalogue import REGION_TOKEN_URLS
 
 _EXAMPLES: dict[str, Any] = {
     "tenant.name": "Contoso production",
@@ -19,7 +20,7 @@ _EXAMPLES: dict[str, Any] = {
     "tenant.client_id": "ws1-audit",
     "tenant.client_secret_env": "WS1_CLIENT_SECRET",
     "tenant.region": "na",
-    "tenant.token_url": "https://na.uemauth.workspaceone.com/connect/token",
+    "tenant.token_url": REGION_TOKEN_URLS["na"],
     "tenant.ca_bundle": "private-ca.pem",
     "dropship.organization_group": "contoso",
     "dropship.tags": ["RnD"],

@@ -9,44 +9,37 @@ phone numbers) that nothing reads out of the evidence. See ``docs/collection.md`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from audit.scope import HUB_NAMES
-from audit.uem import shapes
+from audit.uem import catalogue, shapes
 
-#: Where a device's app inventory keeps its rows, by API version.
-INVENTORY_KEYS = ("DeviceApps", "app_items", "Apps")
+_DEVICES = catalogue.entry("devices")
+#: Where a device's app inventory keeps its rows.
+INVENTORY_KEYS = catalogue.entry("device_apps").items
 #: What trimming keeps of a device inventory (and says so in the record).
 INVENTORY_RULE = "only the rows naming Intelligent Hub / AirWatch Agent"
-#: The device search row fields the audit reads (matched case-insensitively), plus a few
-#: that make the evidence readable; everything else (user names, e-mail addresses, MAC,
-#: IMEI, phone numbers, ...) is dropped from the snapshot: read by nothing, and personal.
+#: The device search row fields the audit reads (matched case-insensitively): its ids and
+#: references (catalogue), the fields the inventory reads, and a few that make the evidence
+#: readable; everything else (user names, e-mail addresses, MAC, IMEI, phone numbers, ...)
+#: is dropped from the snapshot: read by nothing, and personal.
 DEVICE_FIELDS = frozenset(
-    {
-        "id",
-        "uuid",
-        "serialnumber",
-        "serial_number",
-        "devicefriendlyname",
-        "friendly_name",
-        "name",
-        "platform",
-        "platformid",
-        "platform_id",
-        "locationgroupid",
-        "location_group_id",
-        "locationgroupname",
-        "model",
-        "operatingsystem",
-        "lastseen",
-        "last_seen",
-        "enrollmentstatus",
-        "enrollment_status",
-    }
+    k.lower()
+    for k in (
+        *_DEVICES.ids,
+        *(key for keys in _DEVICES.refs.values() for key in keys),
+        "SerialNumber",
+        "DeviceFriendlyName",
+        "LocationGroupName",
+        "Platform",
+        "Model",
+        "OperatingSystem",
+        "LastSeen",
+        "EnrollmentStatus",
+    )
 )
-DEVICE_RULE = "only the device fields the audit reads: " + ", ".join(
-    sorted(f for f in DEVICE_FIELDS if "_" not in f)
-)
+DEVICE_RULE = "only the device fields the audit reads: " + ", ".join(sorted(DEVICE_FIELDS))
 
 
 def trim_inventory(body: Any) -> tuple[Any, dict[str, Any] | None]:
@@ -78,7 +71,7 @@ def trim_device_page(
     ``trimmed`` (optional) maps ``id(original row)`` to its trimmed row, so the caller can
     swap the rows it holds for the same trimmed objects the record keeps.
     """
-    found = _page_rows(body, ("Devices", "devices"))
+    found = _page_rows(body, _DEVICES.items)
     if found is None:
         return body, None
     key, rows = found
@@ -121,4 +114,17 @@ def _page_rows(body: Any, keys: tuple[str, ...]) -> tuple[str | None, list[Any]]
 
 
 def _app_name(row: dict[str, Any]) -> str:
-    return str(shapes.get(row, "ApplicationName", "name", "Name", default=""))
+    return str(shapes.get(row, "ApplicationName", default=""))
+
+
+#: A trim hook: ``(body, swap) -> (body, what was dropped or None)``; ``swap`` (optional)
+#: maps ``id(original row)`` to its trimmed row (see :func:`trim_device_page`).
+Hook = Callable[[Any, "dict[int, dict[str, Any]] | None"], tuple[Any, "dict[str, Any] | None"]]
+
+
+#: The hooks the catalogue's entries name in their ``trim`` slot.
+def _hub_rows(body: Any, swap: dict[int, dict[str, Any]] | None = None) -> Any:
+    return trim_inventory(body)
+
+
+HOOKS: dict[str, Hook] = {"hub_rows": _hub_rows, "device_fields": trim_device_page}

@@ -12,9 +12,12 @@ Conventions every built-in check follows:
   int or str) and raise :class:`ShapeError` on anything else; :func:`guarded` turns a
   ShapeError (or a KeyError/TypeError/ValueError/AttributeError met on the data) into an
   ``error`` outcome that says what was unexpected, so a check never crashes the run.
-- **Evidence.** Every table names its ``source`` (an endpoint of ``FRAME_SOURCES``, the
-  discovery service, the config, or "attestation"); cells are JSON scalars (text via
-  :func:`text`, booleans, integers, None).
+- **Evidence.** Every table names its ``source`` (an endpoint of the catalogue,
+  ``audit/uem/catalogue.py``, through ``FRAME_SOURCES`` or :func:`source`; the config; or
+  "attestation"); cells are JSON scalars (text via :func:`text`, booleans, integers, None).
+- **Permissions.** A gap of kind ``permission`` (a 403 on that endpoint) makes the
+  ``error`` say which permission the API account's admin role lacks, and its remediation
+  how to grant it.
 """
 
 from __future__ import annotations
@@ -37,14 +40,14 @@ from audit.checkapi import (
     decide_by_attestation,
 )
 from audit.inventory import FRAME_COLUMNS, Gap, Inventory
+from audit.uem import catalogue
+from audit.uem.catalogue import sources as source
 
 # -- endpoints that are not frames ---------------------------------------------------------
 
-SYSTEM_INFO = "GET /api/system/info"
-OG_SEARCH = "GET /api/system/groups/search"
-DISCOVERY = (
-    "GET {autodiscovery_url}/autodiscovery/awcredentials.aws/v2/domainlookup/domain/{domain}"
-)
+SYSTEM_INFO = source("system_info")
+OG_SEARCH = source("og_search")
+DISCOVERY = source("discovery")
 
 # -- vendor documentation (docs.vmware.com pages now redirect to docs.omnissa.com) ----------
 
@@ -199,25 +202,14 @@ def configured_tags(ctx: CheckContext) -> list[str]:
 # -- gaps, errors -----------------------------------------------------------------------------
 
 
-#: What each purpose's data depends on being read first (see ``audit.collect``): nothing
-#: is collected in the Drop Ship OG when the OG search failed, app and profile details are
-#: only fetched for items assigned to a Drop Ship smart group (so they depend on the tags
-#: and smart groups that identify it), device inventories on the device list. A gap in an
-#: upstream purpose is a gap of every purpose below it: a check must not report "none
-#: found" for data that was never asked for.
+#: What each purpose's data depends on being read first: the catalogue's ``depends``,
+#: transitively (nothing is collected in the Drop Ship OG when the OG search failed, app
+#: and profile details are only fetched for items assigned to a Drop Ship smart group, so
+#: they depend on the tags and smart groups that identify it, device inventories on the
+#: device list). A gap in an upstream purpose is a gap of every purpose below it: a check
+#: must not report "none found" for data that was never asked for.
 UPSTREAM: dict[str, tuple[str, ...]] = {
-    "og_detail": ("og_search",),
-    "og_children": ("og_search",),
-    "tags": ("og_search",),
-    "smart_groups": ("og_search",),
-    "smart_group": ("og_search", "smart_groups"),
-    "apps": ("og_search",),
-    "app_detail": ("og_search", "apps", "tags", "smart_groups", "smart_group"),
-    "profiles": ("og_search",),
-    "profile_detail": ("og_search", "profiles", "tags", "smart_groups", "smart_group"),
-    "devices": ("og_search",),
-    "device_apps": ("og_search", "devices"),
-    "registrations": ("og_search", "og_detail"),
+    e.purpose: tuple(sorted(catalogue.upstream(e.purpose) - {e.purpose})) for e in catalogue.ENTRIES
 }
 
 
@@ -252,6 +244,9 @@ def gap_outcome(inv: Inventory, *purposes: str, what: str) -> Outcome | None:
     found = gaps(inv, *purposes)
     if not found:
         return None
+    denied = [g for g in found if g.kind == "permission"]
+    if denied:
+        return permission_outcome(denied, found)
     first = found[0]
     status = f" (HTTP {first.status})" if first.status else ""
     more = f" and {len(found) - 1} more request(s)" if len(found) > 1 else ""
@@ -259,6 +254,30 @@ def gap_outcome(inv: Inventory, *purposes: str, what: str) -> Outcome | None:
         "error",
         f"Could not read {what}: {first.endpoint}{status} failed: {first.reason}{more}.",
         gap_evidence(found),
+    )
+
+
+def permission_outcome(denied: list[Gap], found: list[Gap]) -> Outcome:
+    """``error``: the API account lacks permission (HTTP 403) to read what the check needs;
+    the remediation names the admin role permission(s) to grant."""
+    first = denied[0]
+    reason = first.reason.split("; grant", 1)[0]
+    permissions = list(
+        dict.fromkeys(
+            e.permission for g in denied if (e := catalogue.find(g.purpose)) and e.permission
+        )
+    )
+    grant = " and ".join(permissions) or "read access to the endpoint in the evidence"
+    more = f" ({len(found) - 1} more request(s) not read)" if len(found) > 1 else ""
+    return Outcome(
+        "error",
+        f"{reason[:1].upper()}{reason[1:]}{more}.",
+        gap_evidence(found),
+        remediation=steps(
+            f"Open {catalogue.ROLE_EDITOR}, edit the role of the API account the audit uses and, "
+            f"under API > REST, grant {grant}.",
+            "Save the role, then re-run the audit.",
+        ),
     )
 
 

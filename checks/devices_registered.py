@@ -1,15 +1,24 @@
 """devices_registered: devices are registered for Drop Ship with the tag, and synced.
 
-Evidence: the Drop Ship OG's enrollment tokens (``GET /api/mdm/groups/{uuid}/enrollment-tokens``;
-``inventory.registrations``: serial, tags, enrollment status), the list the console shows on
-Devices > Lifecycle > Enrollment Status after a sync. Every registered device carrying a
-configured tag: ``pass`` (evidence: counts registered / enrolled / pending); some without
-one: ``warn`` listing them; none registered, or none tagged: ``fail``; no tag configured to
-compare with: ``warn``.
+Evidence: the Drop Ship OG's enrollment tokens (``inventory.registrations``), the list the
+console shows on Devices > Lifecycle > Enrollment Status after a sync: the list
+(``GET /api/mdm/groups/{ogUuid}/enrollment-tokens``) gives every token's serial and
+enrollment status, the per-token details (``.../enrollment-tokens/{tokenUuid}``) its tags
+and type. Tokens whose type is another kind than Drop Ship Provisioning (one-time,
+persistent, DEP) are not counted. Every registered device carrying a configured tag:
+``pass`` (evidence: counts registered / enrolled / pending); some without one: ``warn``
+listing them; none registered, or none tagged: ``fail``; no tag configured to compare
+with: ``warn``.
 
-Relies on (unconfirmed in UEM_API.md §10): the list's response fields (snake_case like the
-registration body) and its ``enrollment_status`` values; a status containing "enrolled"
-(not "unenrolled") counts as enrolled, any other as pending.
+Details are read in list order only as far as needed to decide (``audit/collect_details.py``):
+once one tagged and one untagged registration are seen the verdict is ``warn`` whatever the
+rest hold, and the summary says how many details were read. When the request budget left
+details unread before the verdict was decided: ``warn`` with the counts.
+
+Relies on: the vendor's models (EnrollmentTokenGetByCriteriaResponseModel rows carry no
+tags; EnrollmentTokenResponseV1Model ``tags`` are strings, ``type`` DropshipProvisioning = 4);
+``enrollment_status`` names or integers (declared order: 2 Registered, 4 Enrolled); a status
+containing "enrolled" (not "unenrolled") counts as enrolled, any other as pending.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from typing import Any
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.scope import is_dropship_token
 from checks._common import (
     PATH_ENROLLMENT_STATUS,
     REF_DSP_ONLINE,
@@ -63,6 +73,46 @@ def _enrolled(status: Any) -> bool:
     return "enrolled" in s and "unenrolled" not in s and "notenrolled" not in s
 
 
+def _row(r: dict[str, Any], has: bool | None) -> list[Any]:
+    tags = r.get("tags")
+    shown = "(not read)" if tags is None else ", ".join(text(t) for t in as_list(tags))
+    return [
+        text(r.get("serial")),
+        text(r.get("name")),
+        text(r.get("model")),
+        shown,
+        text(r.get("enrollment_status")),
+        has,
+    ]
+
+
+def _counts(regs: list[dict[str, Any]], tagged: int, unread: int) -> str:
+    enrolled = sum(1 for r in regs if _enrolled(r.get("enrollment_status")))
+    read = f"; tags read from {len(regs) - unread} of {len(regs)} token details" if unread else ""
+    return (
+        f"{len(regs)} registered, {enrolled} enrolled, {len(regs) - enrolled} pending; "
+        f"{tagged} carry a Drop Ship tag{read}"
+    )
+
+
+def _undecided(ctx: CheckContext, counts: str, rows: list[list[Any]]) -> Outcome:
+    """Token details unread before the verdict was decided: the failed reads' ``error``,
+    or, when the request budget left them unread, a ``warn`` with the counts."""
+    inv = ctx.inventory
+    problem = gap_outcome(inv, "registration_detail", what="the registered devices' tags")
+    if problem is not None and not any(
+        g.kind == "budget" for g in inv.gaps_for("registration_detail")
+    ):
+        return problem
+    unread = sum(1 for r in rows if r[5] is None)
+    return Outcome(
+        "warn",
+        f"The tags of {unread} registered device(s) could not be read, so the tag requirement "
+        f"is not decided ({counts}).",
+        Evidence(DEVICE_COLUMNS, rows, SOURCE),
+    )
+
+
 @guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
     """Count registered, enrolled and tagged devices."""
@@ -71,27 +121,22 @@ def evaluate(ctx: CheckContext) -> Outcome:
     if gap is not None:
         return gap
     wanted = {t.casefold() for t in configured_tags(ctx)}
-    regs = records(inv, "registrations")
+    regs = [
+        r
+        for r in records(inv, "registrations")
+        if is_dropship_token(text(r.get("token_type")) or None)
+    ]
     tagged: list[list[Any]] = []
     untagged: list[list[Any]] = []
+    unread: list[list[Any]] = []
     for r in regs:
+        if r.get("tags") is None:
+            unread.append(_row(r, None))
+            continue
         tags = [text(t) for t in as_list(r.get("tags"), "registrations.tags")]
         has = any(t.casefold() in wanted for t in tags)
-        (tagged if has else untagged).append(
-            [
-                text(r.get("serial")),
-                text(r.get("name")),
-                text(r.get("model")),
-                ", ".join(tags),
-                text(r.get("enrollment_status")),
-                has,
-            ]
-        )
-    enrolled = sum(1 for r in regs if _enrolled(r.get("enrollment_status")))
-    counts = (
-        f"{len(regs)} registered, {enrolled} enrolled, {len(regs) - enrolled} pending; "
-        f"{len(tagged)} carry a Drop Ship tag"
-    )
+        (tagged if has else untagged).append(_row(r, has))
+    counts = _counts(regs, len(tagged), len(unread))
     if not regs:
         return Outcome(
             "fail",
@@ -102,8 +147,10 @@ def evaluate(ctx: CheckContext) -> Outcome:
         return Outcome(
             "warn",
             f"No Drop Ship tag is configured to compare with ({counts}).",
-            Evidence(DEVICE_COLUMNS, untagged, SOURCE),
+            Evidence(DEVICE_COLUMNS, untagged + tagged + unread, SOURCE),
         )
+    if unread and not (tagged and untagged):
+        return _undecided(ctx, counts, untagged + tagged + unread)
     if not tagged:
         return Outcome(
             "fail",
@@ -111,11 +158,14 @@ def evaluate(ctx: CheckContext) -> Outcome:
             Evidence(DEVICE_COLUMNS, untagged, SOURCE),
         )
     if untagged:
+        at_least = "At least " if unread else ""
         return Outcome(
             "warn",
-            f"{len(untagged)} registered device(s) carry no Drop Ship tag ({counts}).",
-            Evidence(DEVICE_COLUMNS, untagged + tagged, SOURCE),
+            f"{at_least}{len(untagged)} registered device(s) carry no Drop Ship tag ({counts}"
+            f"{'; the rest were not read: the verdict was decided' if unread else ''}).",
+            Evidence(DEVICE_COLUMNS, untagged + tagged + unread, SOURCE),
         )
+    enrolled = sum(1 for r in regs if _enrolled(r.get("enrollment_status")))
     tagged_enrolled = len([r for r in tagged if _enrolled(r[4])])
     return Outcome(
         "pass",

@@ -3,17 +3,19 @@
 Evidence: an attestation; no endpoint reads back the Drop Ship configuration (UEM_API.md
 §10). Attestation names: ``dropship_enabled``, alias ``drop_ship_provisioning`` (value
 true: enabled). Without one, devices registered for Drop Ship in the OG
-(``GET /api/mdm/groups/{uuid}/enrollment-tokens``) are supporting evidence and pass the
-check as an inference (said so in the summary); with neither: ``manual``.
+(``GET /api/mdm/groups/{ogUuid}/enrollment-tokens``; tokens of another type than Drop Ship
+Provisioning, where their details were read, do not count) are supporting evidence and
+pass the check as an inference (said so in the summary); with neither: ``manual``.
 
-Relies on (unconfirmed in UEM_API.md): the enrollment-tokens list's response fields, and
-that tokens exist only once Drop Ship is enabled for the OG.
+Relies on (unconfirmed): that Drop Ship tokens exist only once Drop Ship is enabled for
+the OG (a read of ``/api/system/groups/{uuid}/dropship-provisioning`` would settle it).
 """
 
 from __future__ import annotations
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from audit.inventory import FRAME_SOURCES
+from audit.scope import is_dropship_token
 from checks._common import (
     PATH_STAGING,
     REF_DSP_ONLINE,
@@ -67,7 +69,8 @@ def evaluate(ctx: CheckContext) -> Outcome:
         rows = [
             r
             for r in records(inv, "registrations")
-            if not og_uuid or fold(r.get("og_uuid")) in ("", og_uuid)
+            if (not og_uuid or fold(r.get("og_uuid")) in ("", og_uuid))
+            and is_dropship_token(text(r.get("token_type")) or None)
         ]
         if not rows:
             return manual(
@@ -86,7 +89,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
                     [
                         text(r.get("serial")),
                         text(r.get("name")),
-                        text(r.get("tags")),
+                        "(not read)" if r.get("tags") is None else text(r.get("tags")),
                         text(r.get("enrollment_status")),
                     ]
                     for r in rows

@@ -33,6 +33,7 @@ from checks._common import (
     guarded,
     is_missing,
     key,
+    permission_outcome,
     records,
     steps,
     text,
@@ -135,6 +136,9 @@ def evaluate(ctx: CheckContext) -> Outcome:
     if partial and failed:
         # Inventories the API refused or garbled: the check cannot decide (a budget cut,
         # by contrast, is a known, chosen limit and stays a warn below).
+        denied = [g for g in failed if g.kind == "permission"]
+        if denied:
+            return permission_outcome(denied, failed)
         first = failed[0]
         status = f" (HTTP {first.status})" if first.status else ""
         return Outcome(

@@ -4,12 +4,16 @@ Evidence: the Windows profiles of the OG and their payloads (``GET /api/mdm/prof
 then ``GET /api/mdm/profiles/{id}``; ``inventory.profiles`` ``local_account`` — a Custom
 Settings payload whose SyncML targets ``./Device/Vendor/MSFT/Accounts/`` (Microsoft's
 Accounts CSP) — and ``domain_join``), joined with ``inventory.profile_assignments`` to the
-Drop Ship smart groups. Inactive profiles do not count. Profiles whose payloads could not be
+Drop Ship smart groups. An inactive profile (v2 search ``ProfileStatus`` "Inactive", or
+the details' ``General.IsActive`` false: ``inventory.profiles.active``) assigns nothing and
+does not count; its details are not even read. Profiles whose payloads could not be
 read make a "none found" ``error``.
 
-Relies on (unconfirmed in UEM_API.md §9): the profile search and detail field names differ by
-API version, and payload details come under differing keys; the builder searches the payload
-content for the Accounts CSP path and for domain join rather than relying on one key.
+Relies on: the v2 search (``ProfileList``, ``AssignmentSmartGroups``) and v2 details
+(``General`` plus one key per payload, Custom Settings as ``CustomSettings.installSettings``,
+UEM_API.md §10); the builder searches the payload content for the Accounts CSP path rather
+than relying on one key. No Windows Desktop payload of the vendor's model is a domain join,
+so ``domain_join`` only fires on a payload named so (unconfirmed).
 """
 
 from __future__ import annotations
@@ -84,11 +88,14 @@ def evaluate(ctx: CheckContext) -> Outcome:
         p = profiles.get(key(a.get("profile_id")), {})
         local = flag(p.get("local_account"), "profiles.local_account")
         joined = flag(p.get("domain_join"), "profiles.domain_join")
-        active = fold(p.get("status")) not in INACTIVE
+        active = (
+            flag(p.get("active"), "profiles.active") is not False
+            and fold(p.get("status")) not in INACTIVE
+        )
         if (local or joined) and active:
             hits += 1
-        elif flag(p.get("detail_read"), "profiles.detail_read") is False:
-            unread += 1
+        elif active and flag(p.get("detail_read"), "profiles.detail_read") is False:
+            unread += 1  # an inactive profile's payloads are not read: they cannot count
         rows.append(
             [
                 text(a.get("profile_name")) or text(p.get("name")),

@@ -3,7 +3,8 @@
 Evidence: ``inventory.profile_assignments`` (``GET /api/mdm/profiles/search``,
 ``/api/mdm/profiles/{id}``: ``AssignedSmartGroups``) and ``inventory.app_assignments``
 (``GET /api/mam/apps/internal/{id}``: ``Assignments[]``) whose smart group is a Drop Ship
-smart group. Both kinds: ``pass``; one kind only: ``warn``; neither: ``fail``. Failed reads
+smart group; an inactive profile (``profile_active`` false) assigns nothing and does not
+count. Both kinds: ``pass``; one kind only: ``warn``; neither: ``fail``. Failed reads
 of either make a "neither" or "one kind" result ``error``.
 
 Relies on (unconfirmed in UEM_API.md §8, §9): profile search/detail field names by version;
@@ -20,6 +21,7 @@ from checks._common import (
     PATH_INTERNAL_APPS,
     REF_DSP_ONLINE,
     dropship_groups,
+    flag,
     gap_outcome,
     guarded,
     records,
@@ -66,6 +68,8 @@ def evaluate(ctx: CheckContext) -> Outcome:
         ("App", "app_assignments", "app_name"),
     ):
         for a in records(inv, frame_name):
+            if flag(a.get("profile_active"), "profile_assignments.profile_active") is False:
+                continue  # an inactive profile assigns nothing
             if groups.matches(a.get("smart_group_id"), a.get("smart_group_name")):
                 endpoint = text(a.get("endpoint")) if "endpoint" in a else FRAME_SOURCES[frame_name]
                 rows.append(

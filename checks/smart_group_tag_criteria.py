@@ -28,6 +28,7 @@ from checks._common import (
     gaps,
     guarded,
     key,
+    permission_outcome,
     records,
     steps,
     text,
@@ -114,6 +115,9 @@ def evaluate(ctx: CheckContext) -> Outcome:
             evidence,
         )
     problems = gaps(inv, "smart_groups", "smart_group", "tags")
+    denied = [g for g in problems if g.kind == "permission"]
+    if denied:
+        return permission_outcome(denied, problems)
     if problems or unread:
         ev = gap_evidence(problems) if problems else evidence
         return Outcome(

@@ -32,8 +32,8 @@ META = CheckMeta(
         "Critical because it blocks the whole feature."
     ),
     remediation=steps(
-        "Confirm the console version: the evidence shows the ProductVersion that GET "
-        "/api/system/info answered.",
+        f"Confirm the console version: the evidence shows the ProductVersion that {SYSTEM_INFO} "
+        "answered.",
         "SaaS consoles are upgraded by the vendor: open a support request to schedule an upgrade "
         "of the environment to 2105 or later.",
         f"After the upgrade, confirm that {PATH_STAGING} shows the Workspace ONE Drop Ship "
@@ -63,7 +63,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
         return error(
             "The console did not report a ProductVersion.",
             "ProductVersion missing",
-            "GET /api/system/info answered no ProductVersion",
+            f"{SYSTEM_INFO} answered no ProductVersion",
             SYSTEM_INFO,
         )
     parsed = parse_version(seen)

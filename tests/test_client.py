@@ -11,7 +11,13 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from audit.errors import ApiError, AuthenticationError, BudgetExhausted, TransportError
+from audit.errors import (
+    ApiError,
+    AuthenticationError,
+    BudgetExhausted,
+    PermissionDenied,
+    TransportError,
+)
 from audit.uem.auth import BasicAuth
 from audit.uem.client import UEMClient, retry_after_seconds
 from audit.uem.paging import read_pages
@@ -436,7 +442,7 @@ def test_backoff_uses_full_jitter() -> None:
     ("status", "error", "words"),
     [
         (401, AuthenticationError, "credentials were refused"),
-        (403, AuthenticationError, "API key (tenant code) was refused"),
+        (403, PermissionDenied, "API key (tenant code) was refused"),
         (404, ApiError, "answered 404"),
         (400, ApiError, "answered 400: bad lgid (errorCode 1001)"),
         (500, ApiError, "answered 500"),

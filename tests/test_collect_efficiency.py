@@ -8,6 +8,7 @@ limiter's state. Nothing here is timed.
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -391,3 +392,85 @@ def test_a_waiter_granted_then_cancelled_gives_its_slot_back() -> None:
             assert limiter.in_flight == 1
 
     asyncio.run(scenario())
+
+
+# -- details only as far as they can change a verdict ---------------------------------------------
+
+
+def _run(tenant: dict[str, Any], simulator: Any, tmp_path: Path, **collect: Any) -> Any:
+    server = simulator(tenant)
+    config, _ = tenant_config(server.url, tenant, tmp_path, overrides={"collect": collect})
+    snapshot = pipeline.collect(config)
+    return server, pipeline.evaluate(snapshot, config)
+
+
+def _status(results: dict[str, Any], check_id: str) -> str:
+    return str(next(c for c in results["checks"] if c["id"] == check_id)["status"])
+
+
+def test_a_smart_group_managed_by_an_ancestor_counts(simulator: Any, tmp_path: Path) -> None:
+    """The Drop Ship smart group is managed by the grandparent (Global): the parent (a new
+    partner OG between Global and contoso) is known from the children answer, one level
+    above it is read to place the owner, and the group's criteria are then read."""
+    tenant = load_scenario("ready")
+    tenant["org_groups"].append(
+        {
+            "id": 565,
+            "uuid": "5b0f9a1e-0c1d-4e7a-9a55-3f1f2d9b6565",
+            "group_id": "partner",
+            "name": "Partner",
+            "type": "Partner",
+            "parent_id": 7,
+        }
+    )
+    next(o for o in tenant["org_groups"] if o["id"] == 570)["parent_id"] = 565
+    next(s for s in tenant["smart_groups"] if s["id"] == 12)["og_id"] = 7
+    server, results = _run(tenant, simulator, tmp_path)
+    made = by_endpoint(server)
+    minimum = minimum_requests(tenant)
+    assert made["og_detail"] == 1  # the simulator's route that answers og_ancestor
+    assert minimum["by_endpoint"]["og_ancestor"] == 1 and len(server.log) == minimum["total"]
+    for check_id in ("smart_group_tag_criteria", "login_experience", "payloads_assigned"):
+        assert _status(results, check_id) == "pass", check_id
+
+
+def test_an_inactive_profile_is_not_read_and_does_not_count(simulator: Any, tmp_path: Path) -> None:
+    tenant = load_scenario("ready")
+    next(p for p in tenant["profiles"] if p["id"] == 201)["status"] = "Inactive"
+    server, results = _run(tenant, simulator, tmp_path)
+    assert by_endpoint(server)["profile_detail"] == 1  # 202 only: 201 assigns nothing
+    assert len(server.log) == minimum_requests(tenant)["total"]
+    assert _status(results, "login_experience") == "fail"
+    assert _status(results, "payloads_assigned") == "pass"  # 202 and the apps remain
+
+
+def test_token_details_stop_once_the_tag_verdict_is_decided(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    tenant = copy.deepcopy(generated)
+    customer = next(o["uuid"] for o in tenant["org_groups"] if o["id"] == 570)
+    regs = [r for r in tenant["registrations"] if r.get("og_uuid") == customer]
+    regs[1]["tags"] = []  # the second token of the list carries no Drop Ship tag
+    concurrency = 2
+    server, results = _run(tenant, simulator, tmp_path, concurrency=concurrency)
+    needed = minimum_requests(tenant)["by_endpoint"]["registration_detail"]
+    assert needed == 2 < len(regs)
+    assert needed <= by_endpoint(server)["registration_detail"] <= needed + concurrency - 1
+    verdict = next(c for c in results["checks"] if c["id"] == "devices_registered")
+    assert verdict["status"] == "warn" and "At least 1 registered device(s)" in verdict["summary"]
+    assert "the verdict was decided" in verdict["summary"]
+
+
+def test_every_token_detail_is_read_when_every_token_is_tagged(
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    server, results = _run(generated, simulator, tmp_path)
+    minimum = minimum_requests(generated)["by_endpoint"]
+    assert by_endpoint(server)["registration_detail"] == minimum["registration_detail"]
+    assert minimum["registration_detail"] == minimum_regs(generated)
+    assert _status(results, "devices_registered") == "pass"
+
+
+def minimum_regs(tenant: dict[str, Any]) -> int:
+    customer = next(o["uuid"] for o in tenant["org_groups"] if o["id"] == 570)
+    return sum(1 for r in tenant["registrations"] if r.get("og_uuid") == customer)

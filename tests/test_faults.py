@@ -9,7 +9,8 @@ Each row runs a real audit against the simulator over loopback with one fault in
 - a fault on every attempt at one endpoint: only the checks needing it are ``error``,
   naming the endpoint and status, the others decide as in the clean run, exit 2, every
   report written;
-- 401/403: exit 4 at once, one line, no retry storm, no report files;
+- 401, or a 403 on the first call: exit 4 at once, one line, no retry storm, no report
+  files (a 403 on a later endpoint is a gap: ``tests/test_permissions.py``);
 - malformed JSON, a body cut off every time, a page with fewer rows than Total,
   unexpected extra fields, missing fields: no crash; the affected checks ``error`` (or
   decide from what was read and say so);
@@ -294,7 +295,7 @@ def pipeline_exit(results: dict[str, Any]) -> int:
         pytest.param(None, {"SIM_PASSWORD": "wrong-pass-0001"}, "401", id="401-bad-password"),
         pytest.param("401:1.0", {}, "401", id="401-every-request"),
         pytest.param(None, {"SIM_TENANT_CODE": "wrong-code-0001"}, "403", id="403-bad-api-key"),
-        pytest.param("403/api/mdm:1.0", {}, "403", id="403-permission-on-one-endpoint"),
+        pytest.param("403/api/system/info:1.0", {}, "403", id="403-on-the-first-call"),
     ],
 )
 def test_refused_credentials_exit_4_at_once(

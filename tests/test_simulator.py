@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import socket
@@ -168,12 +169,14 @@ def test_og_detail_and_children(api: httpx.Client, ready: dict[str, Any]) -> Non
 
 def test_tags_and_smart_groups_are_scoped(api: httpx.Client) -> None:
     tags = api.get("/api/mdm/tags/search", params={"organizationgroupid": 570}).json()
-    assert {(t["TagName"], t["LocationGroupId"]) for t in tags["Tags"]} == {
-        ("RnD", 570),
-        ("Kiosk", 570),
-        ("Loaner", 570),
+    # Tag1 rows carry no owning OG: the sibling customer's "RnD" (id 9) is simply not listed
+    assert {(t["TagName"], t["Id"]["Value"]) for t in tags["Tags"]} == {
+        ("RnD", 5),
+        ("Kiosk", 6),
+        ("Loaner", 7),
     }
-    assert tags["Tags"][0]["Id"] == {"Value": 5} and tags["Total"] == 3
+    assert set(tags["Tags"][0]) == {"Id", "TagName", "TagAvatar", "Uuid", "DateTagged"}
+    assert tags["Total"] == 3
     groups = api.get("/api/mdm/smartgroups/search", params={"organizationgroupid": 570}).json()
     names = {g["Name"] for g in groups["SmartGroups"]}
     assert "Drop Ship RnD" in names and "Fabrikam Drop Ship" not in names
@@ -213,25 +216,38 @@ def test_apps_search_and_internal_detail(api: httpx.Client) -> None:
 
 def test_profiles_v1_v2_and_details(api: httpx.Client) -> None:
     params = {"organizationgroupid": 570, "platform": "WinRT"}
-    v1 = api.get("/api/mdm/profiles/search", params=params).json()
-    assert {p["ProfileId"] for p in v1["ProfileList"]} == {201, 202, 203}
-    assert v1["Total"] == 3
     v2 = api.get("/api/mdm/profiles/search", params=params, headers={"Accept": ACCEPT_V2}).json()
-    assert v2["TotalResults"] == 3 and all("Uuid" in p for p in v2["Profiles"])
-    first = next(p for p in v2["Profiles"] if p["Id"] == 201)
-    assert first["AssignedSmartGroups"][0]["SmartGroupId"] == 12
-    detail = api.get("/api/mdm/profiles/201").json()
-    assert detail["General"]["AssignedSmartGroups"][0]["Name"] == "Drop Ship RnD"
-    assert (
-        "./Device/Vendor/MSFT/Accounts/Users/"
-        in detail["CustomSettingsList"][0]["CustomSettingsXML"]
-    )
-    assert "ProfileUuid" not in detail["General"]
-    v2_detail = api.get("/api/mdm/profiles/201", headers={"Accept": ACCEPT_V2})
-    assert v2_detail.headers["x-api-version"] == "v2" and v2_detail.json()["General"]["ProfileUuid"]
-    domain_join = api.get("/api/mdm/profiles/220").json()
-    assert domain_join["DomainJoin"]["DomainName"] == "corp.fabrikam.com"
+    # v2: ProfileSearchResultV2Entity (ProfileList, TotalResults)
+    assert v2["TotalResults"] == 3 and {p["ProfileId"] for p in v2["ProfileList"]} == {
+        201,
+        202,
+        203,
+    }
+    first = next(p for p in v2["ProfileList"] if p["ProfileId"] == 201)
+    assert first["AssignmentSmartGroups"] == [{"Id": 12, "Name": "Drop Ship RnD"}]
+    assert first["ProfileStatus"] == "Active" and first["ProfileUuid"]
+    # v1: no documented response; the Profiles envelope of UEM_API.md section 10
+    v1 = api.get("/api/mdm/profiles/search", params=params).json()
+    assert v1["Total"] == 3 and {p["ProfileId"] for p in v1["Profiles"]} == {201, 202, 203}
+    detail = api.get("/api/mdm/profiles/201", headers={"Accept": ACCEPT_V2})
+    assert detail.headers["x-api-version"] == "v2"
+    body = detail.json()
+    assert body["General"]["AssignedSmartGroups"] == [{"SmartGroupId": 12, "Name": "Drop Ship RnD"}]
+    assert body["General"]["IsActive"] is True and body["General"]["ProfileUuid"]
+    assert "./Device/Vendor/MSFT/Accounts/Users/" in body["CustomSettings"]["installSettings"]
+    asked_v1 = api.get("/api/mdm/profiles/201")  # no v1 detail: served as v2
+    assert asked_v1.headers["x-api-version"] == "v2"
     assert api.get("/api/mdm/profiles/9999").status_code == 404
+
+
+def test_an_inactive_profile_says_so_in_search_and_details(ready: dict[str, Any]) -> None:
+    tenant = copy.deepcopy(ready)
+    next(p for p in tenant["profiles"] if p["id"] == 201)["status"] = "Inactive"
+    with SimulatorServer(tenant) as sim, client(sim, Accept=ACCEPT_V2) as c:
+        rows = c.get("/api/mdm/profiles/search", params={"organizationgroupid": 570}).json()
+        row = next(p for p in rows["ProfileList"] if p["ProfileId"] == 201)
+        assert row["ProfileStatus"] == "Inactive"
+        assert c.get("/api/mdm/profiles/201").json()["General"]["IsActive"] is False
 
 
 def test_device_search_scope_platform_and_204(api: httpx.Client, ready: dict[str, Any]) -> None:
@@ -268,7 +284,7 @@ def test_paging_respects_cap(ready: dict[str, Any]) -> None:
         regs = c.get(
             f"/api/mdm/groups/{uuid}/enrollment-tokens", params={"page": 1, "page_size": 500}
         ).json()
-        assert regs["page_size"] == 5 and regs["total_count"] == 6 and len(regs["tokens"]) == 1
+        assert regs["page_size"] == 5 and regs["total"] == 6 and len(regs["tokens"]) == 1
 
 
 def test_device_apps(api: httpx.Client) -> None:
@@ -287,12 +303,21 @@ def test_registrations(api: httpx.Client, ready: dict[str, Any]) -> None:
     body = api.get(
         f"/api/mdm/groups/{uuid}/enrollment-tokens", params={"page": 0, "page_size": 500}
     ).json()
-    assert body["total_count"] == 6 and body["page"] == 0
+    assert body["total"] == 6 and body["page"] == 0
     assert {t["enrollment_status"] for t in body["tokens"]} == {"Registered", "Enrolled"}
-    assert all(t["tags"] == [{"name": "RnD"}] for t in body["tokens"])
-    assert {"serial_number", "friendly_name", "model_number"} <= set(body["tokens"][0])
+    # list rows: EnrollmentTokenGetByCriteriaDetailModel, no tags, name or type
+    fields = {"uuid", "serial_number", "imei", "enrollment_status", "compliance_status", "platform"}
+    assert all(set(t) == fields for t in body["tokens"])
+    detail = api.get(f"/api/mdm/groups/{uuid}/enrollment-tokens/{body['tokens'][0]['uuid']}")
+    token = detail.json()
+    assert token["tags"] == ["RnD"] and token["type"] == "DropshipProvisioning"
+    assert token["serial_number"] == body["tokens"][0]["serial_number"] and token["model_name"]
+    unknown = f"/api/mdm/groups/{uuid}/enrollment-tokens/00000000-0000-0000-0000-000000000000"
+    assert api.get(unknown).json()["errorCode"] == 5220
     bad = api.get("/api/mdm/groups/00000000-0000-0000-0000-000000000000/enrollment-tokens")
     assert bad.status_code == 404
+    empty = og(ready, "contoso-kiosk")["uuid"]
+    assert api.get(f"/api/mdm/groups/{empty}/enrollment-tokens").status_code == 204
 
 
 def test_discovery(server: SimulatorServer) -> None:
@@ -316,17 +341,20 @@ def test_headers_and_error_body(api: httpx.Client, server: SimulatorServer) -> N
     )
     assert int(first.headers["x-ratelimit-reset"]) > time.time()
     assert first.headers["x-correlation-id"] != second.headers["x-correlation-id"]
-    missing = api.get("/api/mdm/nothing/here")
+    missing = api.get("/api/mdm/nothing/here")  # not routed: IIS's HTML page
     assert missing.status_code == 404
-    assert set(missing.json()) == {"errorCode", "message", "activityId"}
-    assert "x-api-version" in missing.headers
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "The resource cannot be found." in missing.text
+    unknown = api.get("/api/system/groups/4242")  # routed, unknown id: the UEM error body
+    assert set(unknown.json()) == {"errorCode", "message", "activityId"}
+    assert "x-api-version" in unknown.headers
 
 
 def test_only_get_is_allowed(api: httpx.Client, server: SimulatorServer) -> None:
     before = server.count(method="PUT")
     response = api.put("/api/system/info", json={"x": 1})
     assert response.status_code == 405 and response.headers["allow"] == "GET"
-    assert api.delete("/api/mdm/devices/1001").status_code == 405
+    assert api.delete("/api/mdm/smartgroups/12").status_code == 405
     assert api.request("PATCH", "/api/system/info").status_code == 405
     assert api.head("/api/system/info").status_code == 405
     assert api.request("BREW", "/api/system/info").status_code == 405
@@ -637,7 +665,7 @@ def test_generator_at_scale_is_served() -> None:
         assert 2 <= len(apps) <= 6
         uuid = og(tenant, "contoso")["uuid"]
         regs = c.get(f"/api/mdm/groups/{uuid}/enrollment-tokens").json()
-        assert regs["total_count"] == len(in_scope) // 10
+        assert regs["total"] == len(in_scope) // 10
 
 
 def test_generated_ready_tenant_has_no_outdated_hub() -> None:

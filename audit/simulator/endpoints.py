@@ -26,6 +26,11 @@ from audit.simulator.tenant import PLATFORM_IDS, TenantIndex
 __all__ = ["DEFAULT_PAGE_SIZE", "ApiError", "Reply", "Route", "UemApi"]
 
 DEFAULT_PAGE_SIZE = 500
+_WORKSPACES = (
+    ("Mobile Device Management", "mdm"),
+    ("Mobile Application Management", "mam"),
+    ("System Administration", "system"),
+)
 _PLATFORM_NAMES = {str(v): k.lower() for k, v in PLATFORM_IDS.items()}
 Row = Mapping[str, Any]
 
@@ -107,6 +112,7 @@ class UemApi:
         self.index = index
         self.page_size_cap = page_size_cap
         self._device_scopes: dict[tuple[int | None, str], list[Row]] = {}
+        self._token_index: dict[str, dict[str, tuple[Row, int]]] = {}
         self._lock = threading.Lock()
 
     # -- dispatch ------------------------------------------------------------------
@@ -155,8 +161,20 @@ class UemApi:
         start = page * size
         return rows[start : start + size], page, size
 
-    def _v1_list(self, call: Call, key: str, rows: list[Row], fn: Callable[[Row], Any]) -> Reply:
+    def _v1_list(
+        self,
+        call: Call,
+        key: str,
+        rows: list[Row],
+        fn: Callable[[Row], Any],
+        *,
+        empty: int = 200,
+    ) -> Reply:
+        """A v1 list page; ``empty=204`` for the searches documented to answer 204 (no
+        body) when the page holds nothing."""
         chunk, page, size = self._page(call, rows)
+        if not chunk and empty == 204:
+            return Reply(204)
         body = {key: [fn(r) for r in chunk], "Page": page, "PageSize": size, "Total": len(rows)}
         return Reply(200, body)
 
@@ -203,11 +221,22 @@ class UemApi:
     # -- handlers ------------------------------------------------------------------
 
     def system_info(self, call: Call) -> Reply:
-        system = dict(self.index.tenant["system"])
-        system.setdefault("ProductName", "Workspace ONE UEM")
-        system.setdefault("Version", system["ProductVersion"])
-        system.setdefault("Resources", {"Workspaces": [{"Location": call.base_url}]})
-        return Reply(200, system)
+        """``ServiceDocument``: ``ProductVersion`` is the console, ``Version`` the API (1)."""
+        system = self.index.tenant["system"]
+        body = {
+            "ProductName": system.get("ProductName", "AirWatch Platform Service"),
+            "ProductVersion": system["ProductVersion"],
+            "ProductCopyright": system.get("ProductCopyright", "Copyright (c) Omnissa"),
+            "Version": 1,
+            "Resources": {
+                "Collections": [],
+                "Workspaces": [
+                    {"Name": name, "Location": f"{call.base_url}/API/{module}"}
+                    for name, module in _WORKSPACES
+                ],
+            },
+        }
+        return Reply(200, body)
 
     def og_search(self, call: Call) -> Reply:
         params = call.params
@@ -259,7 +288,7 @@ class UemApi:
             if _contains(s["name"], call.params.get("name"))
         ]
         return self._v1_list(
-            call, "SmartGroups", rows, lambda s: render.smart_group_row(self.index, s)
+            call, "SmartGroups", rows, lambda s: render.smart_group_row(self.index, s), empty=204
         )
 
     def smart_group(self, call: Call) -> Reply:
@@ -302,24 +331,31 @@ class UemApi:
             if _platform_match(p.get("platform", "WinRT"), params.get("platform"))
             and _contains(p["name"], params.get("searchtext"))
         ]
-        if call.version >= 2:
-            chunk, page, size = self._page(call, rows)
+        chunk, page, size = self._page(call, rows)
+        if not chunk:
+            return Reply(204)
+        if call.version >= 2:  # ProfileSearchResultV2Entity
+            href = f"{call.base_url}/API/mdm/profiles/search?page={page}&pagesize={size}"
             body = {
-                "Profiles": [render.profile_row(self.index, p, 2) for p in chunk],
-                "Page": page,
-                "PageSize": size,
+                "ProfileList": [render.profile_row(self.index, p) for p in chunk],
+                "AdditionalInfo": {"Links": [{"Rel": "self", "Href": href}]},
                 "TotalResults": len(rows),
             }
             return Reply(200, body)
-        return self._v1_list(
-            call, "ProfileList", rows, lambda p: render.profile_row(self.index, p, 1)
-        )
+        # v1: the vendor documents no response; the envelope of UEM_API.md section 10.
+        body = {
+            "Profiles": [render.profile_row(self.index, p) for p in chunk],
+            "Page": page,
+            "PageSize": size,
+            "Total": len(rows),
+        }
+        return Reply(200, body)
 
     def profile_detail(self, call: Call) -> Reply:
         profile = self.index.profiles.get(int(call.groups[0]))
         if profile is None:
             raise ApiError(404, "Profile not found.", 1005)
-        return Reply(200, render.profile_detail(self.index, profile, call.version))
+        return Reply(200, render.profile_detail(self.index, profile))
 
     def devices(self, call: Call) -> Reply:
         og_id = _int_param(call, "lgid", "organizationgroupid", "locationgroupid")
@@ -343,31 +379,58 @@ class UemApi:
             call, "DeviceApps", list(device.get("apps", ())), render.device_app_row
         )
 
-    def registrations(self, call: Call) -> Reply:
-        og = self.index.og_by_uuid.get(call.groups[0])
+    def _tokens(self, og_uuid: str) -> list[tuple[Row, int]]:
+        """The registrations an OG's token list holds (the OG's subtree), in list order."""
+        og = self.index.og_by_uuid.get(og_uuid)
         if og is None:
-            raise ApiError(404, "Organization group not found.", 1005)
-        params = call.params
-        rows = [
+            raise ApiError(404, "Organization group not found.", 6008)
+        return [
             (reg, og_id)
             for og_id in self.index.subtree(og["id"])
             for reg in self.index.registrations_by_og.get(og_id, ())
+        ]
+
+    def registrations(self, call: Call) -> Reply:
+        """``EnrollmentTokenGetByCriteriaResponseModel``; 204 when the page holds nothing."""
+        params = call.params
+        rows = [
+            (reg, og_id)
+            for reg, og_id in self._tokens(call.groups[0])
             if _contains(reg["serial_number"], params.get("serial_number"))
             and (
                 not params.get("enrollment_status")
-                or reg.get("enrollment_status", "Registered").lower()
+                or str(reg.get("enrollment_status", "Registered")).lower()
                 == params["enrollment_status"].lower()
             )
         ]
         page, size = self._window(call, snake=True)
         chunk = rows[page * size : (page + 1) * size]
+        if not chunk:
+            return Reply(204)
         body = {
             "tokens": [render.registration_row(self.index, reg, og_id) for reg, og_id in chunk],
             "page": page,
             "page_size": size,
-            "total_count": len(rows),
+            "total": len(rows),
         }
         return Reply(200, body)
+
+    def registration_detail(self, call: Call) -> Reply:
+        """``EnrollmentTokenResponseV1Model`` of one token of the OG's list."""
+        og_uuid = call.groups[0]
+        with self._lock:
+            by_uuid = self._token_index.get(og_uuid)
+        if by_uuid is None:
+            by_uuid = {
+                render.registration_uuid(reg, self.index.ogs[og_id]["uuid"]): (reg, og_id)
+                for reg, og_id in self._tokens(og_uuid)
+            }
+            with self._lock:
+                self._token_index[og_uuid] = by_uuid
+        found = by_uuid.get(call.groups[1])
+        if found is None:
+            raise ApiError(404, "Enrollment Token not found.", 5220)
+        return Reply(200, render.registration_detail(self.index, *found))
 
 
 def _route(
@@ -377,6 +440,7 @@ def _route(
 
 
 _ID = r"(\d{1,12})"
+_UUID = r"([0-9a-f-]{36})"
 ROUTES: tuple[Route, ...] = (
     _route("system_info", r"/api/system/info", (1,), UemApi.system_info),
     _route("og_search", r"/api/system/groups/search", (1, 2), UemApi.og_search),
@@ -388,13 +452,16 @@ ROUTES: tuple[Route, ...] = (
     _route("apps", r"/api/mam/apps/search", (1,), UemApi.apps),
     _route("app_detail", rf"/api/mam/apps/internal/{_ID}", (1,), UemApi.app_detail),
     _route("profiles", r"/api/mdm/profiles/search", (1, 2), UemApi.profiles),
-    _route("profile_detail", rf"/api/mdm/profiles/{_ID}", (1, 2), UemApi.profile_detail),
+    _route("profile_detail", rf"/api/mdm/profiles/{_ID}", (2,), UemApi.profile_detail),
     _route("devices", r"/api/mdm/devices/search", (1,), UemApi.devices),
     _route("device_apps", rf"/api/mdm/devices/{_ID}/apps", (1,), UemApi.device_apps),
     _route(
-        "registrations",
-        r"/api/mdm/groups/([0-9a-f-]{36})/enrollment-tokens",
+        "registrations", rf"/api/mdm/groups/{_UUID}/enrollment-tokens", (1,), UemApi.registrations
+    ),
+    _route(
+        "registration_detail",
+        rf"/api/mdm/groups/{_UUID}/enrollment-tokens/{_UUID}",
         (1,),
-        UemApi.registrations,
+        UemApi.registration_detail,
     ),
 )

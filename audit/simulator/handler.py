@@ -41,6 +41,15 @@ MAX_BODY = 64 * 1024
 _VERSION_PATH = re.compile(r"/api/v(\d{1,4})(/.*)?")
 _VERSION_ACCEPT = re.compile(r"version\s*=\s*\"?([^;,\s\"]*)", re.IGNORECASE)
 _DISCOVERY = re.compile(r"/autodiscovery/awcredentials\.aws/v2/domainlookup/domain/([^/]+)/?")
+#: What IIS answers for a path the API does not route (XSOAR test data, shortened): HTML.
+_IIS_NOT_FOUND = (
+    '<!DOCTYPE html>\n<html lang="en">\n<head>\n    <title>The resource cannot be found.</title>\n'
+    "</head>\n<body>\n<span><H1>Server Error in '/Api/{module}' Application.<hr></H1>\n"
+    "<h2> <em>The resource cannot be found.</em> </h2></span>\n<strong> Description: </strong>"
+    "HTTP 404. The resource you are looking for (or one of its dependencies) could have been\n"
+    "removed, had its name changed, or is temporarily unavailable. &nbsp;Please review the "
+    "following URL and make\nsure that it is spelled correctly.\n</body>\n</html>"
+)
 _HTML_ERROR = (
     "<!DOCTYPE html><html><head><title>{code} {phrase}</title></head><body>"
     "<h1>{phrase}</h1><p>The server is temporarily unable to service your request. "
@@ -313,13 +322,21 @@ class RequestHandler(BaseHTTPRequestHandler):
         route = resolved[0] if resolved else None
         entry.endpoint = route.name if route else None
         faults = sim.faults
-        versions = (1,) if route is None or (faults and faults.v1_only) else route.versions
+        versions = route.versions if route is not None else (1,)
+        if faults and faults.v1_only:  # an old console: each route's oldest version only
+            versions = (min(versions),)
         headers = sim._api_headers()
         headers["api-supported-versions"] = ", ".join(str(v) for v in versions)
         headers["x-api-version"] = "v1"
         entry.correlation_id = headers["x-correlation-id"]
         fault = faults.for_request(path) if faults else None
         if fault is not None and self._apply_fault(fault, entry, headers):
+            return
+        if resolved is None:  # not routed: IIS answers its HTML page, whatever the credentials
+            entry.status = 404
+            module = (path.split("/")[2:3] or ["api"])[0].title()
+            page = _IIS_NOT_FOUND.replace("{module}", module).encode()
+            self._send(404, page, "text/html; charset=utf-8")
             return
         try:
             if method != "GET":
@@ -329,8 +346,6 @@ class RequestHandler(BaseHTTPRequestHandler):
             sim._spend_quota(headers)
             if asked is None:
                 asked = _accept_version(self.headers.get("Accept"))
-            if resolved is None:
-                raise ApiError(404, "The requested resource was not found.", 1004)
             served = negotiate(versions, asked)
             headers["x-api-version"] = f"v{served}"
             entry.api_version = headers["x-api-version"]

@@ -1,10 +1,14 @@
-"""Rendering tenant rows into the UEM API's JSON shapes (see ``../shared/UEM_API.md``).
+"""Rendering tenant rows into the UEM API's JSON shapes: the vendor's models.
 
-One function per row shape. v1 rows carry ``"Id": {"Value": n}``; v2 rows ``"Id": n``.
-Field names and value formats follow public captures (the JupiterOne HAR, the vendor's
-Go SDK fixtures) where they exist; the rest is plausible filler so that clients meet the
-noise a real tenant sends. Missing optional tenant fields are defaulted here, the same
-way every time, so renders are deterministic.
+One function per row shape, each following one model of the vendor's OpenAPI
+(``../shared/uem-openapi/``, its ``components.schemas`` name in the docstring): only the
+keys the model documents, with the documented types (``tests/test_vendor_contract.py``
+validates every answer strictly). v1 rows carry ``"Id": {"Value": n}``; v2 rows
+``"Id": n``; newer models ``id``/``uuid`` in snake case. Values follow public captures
+(the JupiterOne HAR, the vendor's Go SDK fixtures, ``../shared/real_captures/``) where
+they exist; the rest is plausible filler so that clients meet the noise a real tenant
+sends. Missing optional tenant fields are defaulted here, the same way every time, so
+renders are deterministic.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ __all__ = [
     "og_row_v2",
     "profile_detail",
     "profile_row",
+    "registration_detail",
     "registration_row",
+    "registration_uuid",
     "smart_group_detail",
     "smart_group_row",
     "tag_row",
@@ -88,14 +94,14 @@ def _customer_above(index: TenantIndex, og_id: int) -> bool:
 
 
 def og_row_v1(index: TenantIndex, og: Row) -> dict[str, Any]:
-    """A v1 OG search row: ``Id{Value}``, no ``Uuid`` anywhere (as captured)."""
+    """A v1 OG search row (``LocationGroup``): ``Id{Value}``, no ``Uuid`` (as captured)."""
     row: dict[str, Any] = {"Id": _v1_id(og["id"]), **_og_common(index, og)}
     row["IsCustomerTypeExistInParentHierarchy"] = _customer_above(index, og["id"])
     return row
 
 
 def og_row_v2(index: TenantIndex, og: Row) -> dict[str, Any]:
-    """A v2 OG search row: integer ``Id`` and ``Uuid`` (HAR)."""
+    """A v2 OG search row (``OrganizationGroupModel``): integer ``Id`` and ``Uuid`` (HAR)."""
     return {"Id": og["id"], "Uuid": og["uuid"], **_og_common(index, og)}
 
 
@@ -108,10 +114,12 @@ def _parent_ref(index: TenantIndex, og: Row) -> dict[str, Any] | None:
 
 
 def og_child_row(index: TenantIndex, og: Row) -> dict[str, Any]:
-    """A row of ``/system/groups/{id}/children`` (HAR field order)."""
+    """A row of ``/system/groups/{id}/children`` (``LocationGroup``, HAR field order)."""
     common = _og_common(index, og)
     row = {k: common[k] for k in ("Name", "GroupId", "LocationGroupType", "Country", "Locale")}
-    row["ParentLocationGroup"] = _parent_ref(index, og)
+    parent = _parent_ref(index, og)
+    if parent is not None:  # the root has none (the model's EntityReference is not nullable)
+        row["ParentLocationGroup"] = parent
     row.update({k: common[k] for k in ("CreatedOn", "LgLevel", "Users", "Admins", "Devices")})
     row["Id"] = _v1_id(og["id"])
     row["Uuid"] = og["uuid"]
@@ -119,26 +127,24 @@ def og_child_row(index: TenantIndex, og: Row) -> dict[str, Any]:
 
 
 def og_detail(index: TenantIndex, og: Row) -> dict[str, Any]:
-    """``GET /system/groups/{id}`` (v1): the group with ``Uuid`` and its parent."""
+    """``GET /system/groups/{id}`` (v1 ``LocationGroup``): the group with ``Uuid`` and its parent."""
     row: dict[str, Any] = {"Id": _v1_id(og["id"]), **_og_common(index, og)}
-    row["ParentLocationGroup"] = _parent_ref(index, og)
+    parent = _parent_ref(index, og)
+    if parent is not None:
+        row["ParentLocationGroup"] = parent
     row["IsCustomerTypeExistInParentHierarchy"] = _customer_above(index, og["id"])
     row["Uuid"] = og["uuid"]
     return row
 
 
 def tag_row(index: TenantIndex, tag: Row) -> dict[str, Any]:
-    """A tags search row."""
-    og = index.ogs[tag["og_id"]]
+    """A tags search row (``Tag1``): no owning OG, no tag type (the model has neither)."""
     return {
         "Id": _v1_id(tag["id"]),
         "TagName": tag["name"],
-        "TagType": tag.get("tag_type", 1),
         "TagAvatar": tag["name"][:2].upper(),
-        "LocationGroupId": tag["og_id"],
-        "OrganizationGroupUuid": og["uuid"],
-        "DateCreated": tag.get("created", "2024-03-04T09:12:44.137"),
-        "DateModified": tag.get("modified", "2024-03-04T09:12:44.137"),
+        "Uuid": tag.get("uuid") or str(uuidlib.uuid5(uuidlib.NAMESPACE_OID, f"tag:{tag['id']}")),
+        "DateTagged": tag.get("created", "2024-03-04T09:12:44.137"),
     }
 
 
@@ -160,12 +166,11 @@ def _sg_ogs(sg: Row) -> list[int]:
 
 
 def smart_group_row(index: TenantIndex, sg: Row) -> dict[str, Any]:
-    """A smart group search row (Go SDK capture)."""
+    """A smart group search row (``SmartGroupSearchModel``, Go SDK capture): no criteria."""
     return {
         "Name": sg["name"],
         "SmartGroupID": sg["id"],
         "SmartGroupUuid": sg["uuid"],
-        "CriteriaType": sg.get("criteria_type", "All"),
         **_sg_owner(index, sg),
         "Devices": _sg_device_count(index, sg),
         "Assignments": index.smart_group_assignments(sg["id"]),
@@ -174,7 +179,7 @@ def smart_group_row(index: TenantIndex, sg: Row) -> dict[str, Any]:
 
 
 def smart_group_detail(index: TenantIndex, sg: Row) -> dict[str, Any]:
-    """``GET /mdm/smartgroups/{id}``: the criteria. Tag ids are strings (as captured)."""
+    """``GET /mdm/smartgroups/{id}`` (``SmartGroup``): the criteria; tag ids are strings."""
     tags = []
     for tag_id in sg.get("tag_ids", ()):
         ref: dict[str, Any] = {"Id": str(tag_id)}
@@ -214,10 +219,8 @@ def _sg_refs(index: TenantIndex, sg_ids: Any) -> list[dict[str, Any]]:
 
 
 def app_row(index: TenantIndex, app: Row) -> dict[str, Any]:
-    """A v1 app search row; ``Platform`` is the numeric id for internal apps, a name otherwise."""
+    """A v1 app search row (``ApplicationEntity``); ``Platform`` is the integer platform id."""
     og = index.ogs[app["og_id"]]
-    internal = app.get("app_type", "Internal") == "Internal"
-    platform = app.get("platform", "WinRT")
     sg_ids = [a["smart_group_id"] for a in app.get("assignments", ())]
     return {
         "Id": _v1_id(app["id"]),
@@ -228,7 +231,7 @@ def app_row(index: TenantIndex, app: Row) -> dict[str, Any]:
         "ActualFileVersion": app.get("version", "1.0.0.0"),
         "AppType": app.get("app_type", "Internal"),
         "Status": app.get("status", "Active"),
-        "Platform": _platform_id(platform) if internal else platform,
+        "Platform": _platform_id(app.get("platform", "WinRT")),
         "SupportedModels": {"Model": [{"ModelId": 83, "ModelName": "Desktop"}]},
         "AssignmentStatus": "Assigned" if sg_ids else "Not Assigned",
         "ApplicationSize": str(app.get("size_kb", 52_418)),
@@ -243,158 +246,171 @@ def app_row(index: TenantIndex, app: Row) -> dict[str, Any]:
         "AssignedDeviceCount": 0,
         "InstalledDeviceCount": 0,
         "NotInstalledDeviceCount": 0,
-        "IsWin32": bool(internal and app.get("install_options", False)),
+    }
+
+
+def _assignment(index: TenantIndex, rank: int, assignment: Row) -> dict[str, Any]:
+    """One ``ApplicationAssignmentModel`` (flags are "Enabled"/"Disabled" strings, as captured)."""
+    sg = index.smart_groups[assignment["smart_group_id"]]
+    push_mode = assignment.get("push_mode", "Auto")
+    return {
+        "SmartGroupId": sg["id"],
+        "SmartGroupName": sg["name"],
+        "SmartGroupUuid": sg["uuid"],
+        "PushMode": push_mode,
+        "Rank": rank,
+        "EffectiveDate": "2024-03-04T00:00:00Z",
+        "AutoUpdateDevicesWithPreviousVersion": "Enabled",
+        "AllowManagement": "Disabled",
+        "RemoveOnUnEnroll": "Disabled",
+        "VisibleInAppCatalog": push_mode == "OnDemand",
+        "AppAttributes": [],
+        "AppConfigs": [],
+        "ApplicationTransformIds": [],
+    }
+
+
+def _deployment_options(app: Row, file_name: str) -> dict[str, Any]:
+    """``AppDeploymentOptionsModel`` of a Win32 app: when, how, and when it is installed."""
+    return {
+        "WhenToInstall": {
+            "DiskSpaceRequiredInKb": 0,
+            "DevicePowerRequired": 0,
+            "RamRequiredInMb": 0,
+            "DataContingencies": [],
+        },
+        "HowToInstall": {
+            "InstallContext": app.get("install_context", "Device"),
+            "InstallCommand": app.get("install_command", f'msiexec /i "{file_name}" /qn'),
+            "AdminPrivileges": True,
+            "DeviceRestart": "DoNotRestart",
+            "RetryCount": 3,
+            "RetryIntervalInMinutes": 5,
+            "InstallTimeoutInMinutes": 60,
+            "InstallerRebootExitCode": "1641",
+            "InstallerSuccessExitCode": "0",
+            "RestartDeadlineInDays": 0,
+        },
+        "WhenToCallInstallComplete": {
+            "UseAdditionalCriteria": False,
+            "IdentifyApplicationBy": "DefiningCriteria",
+            "CriteriaList": [
+                {
+                    "CriteriaType": "AppExists",
+                    "LogicalCondition": "End",
+                    "AppCriteria": {
+                        "ApplicationIdentifier": _identifier(app["name"]),
+                        "VersionCondition": "Any",
+                    },
+                }
+            ],
+        },
     }
 
 
 def app_detail(index: TenantIndex, app: Row) -> dict[str, Any]:
-    """``GET /mam/apps/internal/{id}``: assignments and, for Win32 apps, install options."""
-    assignments = []
-    for rank, assignment in enumerate(app.get("assignments", ()), start=1):
-        sg = index.smart_groups[assignment["smart_group_id"]]
-        assignments.append(
-            {
-                "SmartGroupId": sg["id"],
-                "SmartGroupName": sg["name"],
-                "SmartGroupUuid": sg["uuid"],
-                "PushMode": assignment.get("push_mode", "Auto"),
-                "Rank": rank,
-                "EffectiveDate": "2024-03-04T00:00:00",
-                "AutoUpdateDevicesWithPreviousVersion": True,
-                "ShowInAppCatalog": assignment.get("push_mode", "Auto") == "OnDemand",
-            }
-        )
+    """``GET /mam/apps/internal/{id}`` (``InternalAppModel``): assignments and, for Win32
+    apps, install options; ids in snake case (``id``, ``uuid``), as the model has them."""
+    og = index.ogs[app["og_id"]]
     body: dict[str, Any] = {
-        "Id": _v1_id(app["id"]),
-        "Uuid": app["uuid"],
+        "id": app["id"],
+        "uuid": app["uuid"],
         "ApplicationName": app["name"],
-        "BundleId": app.get("bundle_id", _identifier(app["name"])),
-        "AppVersion": app.get("version", "1.0.0.0"),
+        "AppId": app.get("bundle_id", _identifier(app["name"])),
         "ActualFileVersion": app.get("version", "1.0.0.0"),
-        "AppType": app.get("app_type", "Internal"),
+        "AirwatchAppVersion": "0.0.0.0",
+        "BuildVersion": app.get("version", "1.0.0.0"),
+        "AppSizeInKB": int(app.get("size_kb", 52_418)),
         "Status": app.get("status", "Active"),
         "Platform": app.get("platform", "WinRT"),
-        "LocationGroupId": app["og_id"],
-        "OrganizationGroupUuid": index.ogs[app["og_id"]]["uuid"],
-        "ApplicationFileName": app.get("file_name", f"{app['name'].split()[0]}.msi"),
-        "Assignments": assignments,
+        "ManagedBy": og["name"],
+        "ManagedByUuid": og["uuid"],
+        "Assignments": [
+            _assignment(index, rank, a) for rank, a in enumerate(app.get("assignments", ()), 1)
+        ],
         "ExcludedSmartGroupIds": [],
-        "SmartGroups": _sg_refs(index, [a["SmartGroupId"] for a in assignments]),
+        "CategoryList": [],
+        "SupportedModels": [],
+        "ChangeLog": "",
+        "Comments": "",
     }
     if app.get("install_options", False):
-        body["DeploymentOptions"] = {
-            "WhenToInstall": {
-                "DiskSpaceRequiredInKb": 0,
-                "DevicePowerRequired": 0,
-                "RamRequiredInMb": 0,
-                "DataContingencies": [],
-            },
-            "HowToInstall": {
-                "InstallContext": app.get("install_context", "Device"),
-                "InstallCommand": app.get(
-                    "install_command", f'msiexec /i "{body["ApplicationFileName"]}" /qn'
-                ),
-                "AdminPrivileges": True,
-                "DeviceRestart": "DoNotRestart",
-                "RetryCount": 3,
-                "RetryIntervalInMinutes": 5,
-                "InstallTimeoutInMinutes": 60,
-                "InstallerRebootExitCode": "1641",
-                "InstallerSuccessExitCode": "0",
-            },
-            "WhenToCallInstallComplete": {
-                "UseAdditionalCriteria": False,
-                "IdentifyApplicationBy": "DefiningCriteria",
-                "CriteriaList": [
-                    {
-                        "CriteriaType": "AppExists",
-                        "LogicalCondition": "End",
-                        "AppCriteria": {
-                            "ApplicationIdentifier": _identifier(app["name"]),
-                            "VersionCondition": "Any",
-                        },
-                    }
-                ],
-            },
-        }
+        file_name = app.get("file_name", f"{app['name'].split()[0]}.msi")
+        body["DeploymentOptions"] = _deployment_options(app, file_name)
     return body
 
 
-def _profile_sgs(index: TenantIndex, profile: Row, version: int) -> list[dict[str, Any]]:
-    refs = []
-    for sg_id in profile.get("smart_group_ids", ()):
-        ref: dict[str, Any] = {"SmartGroupId": sg_id, "Name": index.smart_groups[sg_id]["name"]}
-        if version >= 2:
-            ref["SmartGroupUuid"] = index.smart_groups[sg_id]["uuid"]
-        refs.append(ref)
-    return refs
+def _profile_status(profile: Row) -> str:
+    return "Active" if profile.get("status", "Active") == "Active" else "Inactive"
 
 
-def profile_row(index: TenantIndex, profile: Row, version: int) -> dict[str, Any]:
-    """A profiles search row: v1 ``ProfileId``; v2 ``Id`` plus ``Uuid``."""
-    common = {
+def profile_row(index: TenantIndex, profile: Row) -> dict[str, Any]:
+    """A profiles search row (v2 ``ProfileDetailsV2Entity``); the v1 search, which the
+    vendor documents no response for, is served the same rows."""
+    og = index.ogs[profile["og_id"]]
+    refs = [
+        {"Id": sg_id, "Name": index.smart_groups[sg_id]["name"]}
+        for sg_id in profile.get("smart_group_ids", ())
+    ]
+    return {
+        "ProfileId": profile["id"],
+        "ProfileUuid": profile["uuid"],
         "ProfileName": profile["name"],
-        "Status": profile.get("status", "Active"),
+        "ProfileStatus": _profile_status(profile),
+        "ProfileType": profile.get("context", "Device"),
         "Platform": profile.get("platform", "WinRT"),
-        "ProfileContext": profile.get("context", "Device"),
+        "Context": profile.get("context", "Device"),
         "AssignmentType": profile.get("assignment_type", "Auto"),
+        "ManagedBy": og["name"],
         "OrganizationGroupId": profile["og_id"],
-        "ManagedLocationGroupID": profile["og_id"],
-        "Version": profile.get("version", 1),
-        "Description": profile.get("description", ""),
-        "AssignedSmartGroups": _profile_sgs(index, profile, version),
-        "Payloads": [p.get("name", p["type"]) for p in profile.get("payloads", ())],
+        "OrganizationGroupUuid": og["uuid"],
+        "AssignmentSmartGroups": refs,
+        "ExcludedSmartGroups": [],
     }
-    if version >= 2:
-        og_uuid = index.ogs[profile["og_id"]]["uuid"]
+
+
+def _payload_section(payload: Row) -> dict[str, Any]:
+    """A payload's section: Custom Settings as ``installSettings``/``removeSettings``
+    (``WindowsDesktopCustomSettingsPayloadEntity``), any other its documented fields."""
+    if payload["type"] == "CustomSettings":
         return {
-            "Id": profile["id"],
-            "Uuid": profile["uuid"],
-            **common,
-            "OrganizationGroupUuid": og_uuid,
+            "Target": 1,
+            "includeAtomic": "false",
+            "installSettings": payload.get("syncml", ""),
+            "removeSettings": payload.get("remove_syncml", ""),
         }
-    return {"ProfileId": profile["id"], **common}
+    return {k: v for k, v in payload.items() if k not in {"type", "name"}}
 
 
-def _payload_body(payload: Row) -> dict[str, Any]:
-    return {k: v for k, v in payload.items() if k not in {"type", "syncml", "name"}}
-
-
-def profile_detail(index: TenantIndex, profile: Row, version: int) -> dict[str, Any]:
-    """``GET /mdm/profiles/{id}``: ``General`` plus one section per payload type."""
+def profile_detail(index: TenantIndex, profile: Row) -> dict[str, Any]:
+    """``GET /mdm/profiles/{id}`` (v2): ``General`` (``GeneralPayloadV2Entity``) plus one
+    section per payload, keyed as the platform's profile model keys them (Windows Desktop:
+    ``WindowsDesktopDeviceProfileEntity``)."""
     general: dict[str, Any] = {
         "ProfileId": profile["id"],
+        "ProfileUuid": profile["uuid"],
         "Name": profile["name"],
         "Description": profile.get("description", ""),
         "Version": profile.get("version", 1),
-        "Platform": profile.get("platform", "WinRT"),
+        "ProfileScope": "Production",
         "ProfileContext": profile.get("context", "Device"),
         "AssignmentType": profile.get("assignment_type", "Auto"),
         "ManagedLocationGroupID": profile["og_id"],
-        "AssignedSmartGroups": _profile_sgs(index, profile, version),
+        "AssignedSmartGroups": [
+            {"SmartGroupId": sg_id, "Name": index.smart_groups[sg_id]["name"]}
+            for sg_id in profile.get("smart_group_ids", ())
+        ],
         "ExcludedSmartGroups": [],
         "AssignedGeofenceArea": [],
-        "IsActive": profile.get("status", "Active") == "Active",
+        "AssignedSchedule": [],
+        "IsActive": _profile_status(profile) == "Active",
+        "IsManaged": True,
+        "EnableProvisioning": False,
         "AllowRemoval": "Always",
     }
-    if version >= 2:
-        general["ProfileUuid"] = profile["uuid"]
     body: dict[str, Any] = {"General": general}
     for payload in profile.get("payloads", ()):
-        kind = payload["type"]
-        if kind == "CustomSettings":
-            entry = {"CustomSettingsXML": payload.get("syncml", ""), **_payload_body(payload)}
-            body.setdefault("CustomSettingsList", []).append(entry)
-        elif kind == "DomainJoin":
-            section = _payload_body(payload)
-            domain = section.pop("domain", "")
-            body["DomainJoin"] = {
-                "DomainName": domain,
-                "ConfigurationType": "OnPremises",
-                **section,
-            }
-        else:
-            body[kind] = _payload_body(payload)
+        body[payload["type"]] = _payload_section(payload)
     return body
 
 
@@ -442,14 +458,24 @@ def device_row(index: TenantIndex, device: Row) -> dict[str, Any]:
     }
 
 
+#: ``DeviceApplicationInfo.Status``'s declared names, by the tenant's status text.
+_APP_STATUS = {
+    "installed": "installed",
+    "pendinginstall": "pendinginstall",
+    "pendingremoval": "pendingremoval",
+    "removed": "removed",
+}
+
+
 def device_app_row(app: Row) -> dict[str, Any]:
-    """A row of ``/mdm/devices/{id}/apps`` (v1 ``DeviceApps[]``)."""
+    """A row of ``/mdm/devices/{id}/apps`` (v1 ``DeviceAppsResult.DeviceApps[]``)."""
     version = app.get("version", "")
+    status = str(app.get("status", "Installed")).replace(" ", "").lower()
     return {
         "ApplicationName": app.get("name", ""),
         "Version": version,
         "BuildVersion": app.get("build_version", version),
-        "Status": app.get("status", "Installed"),
+        "Status": _APP_STATUS.get(status, "unknown"),
         "Size": str(app.get("size_kb", 0)),
         "ApplicationIdentifier": app.get("identifier") or _identifier(str(app.get("name", ""))),
         "Type": app.get("type", "Internal"),
@@ -457,23 +483,51 @@ def device_app_row(app: Row) -> dict[str, Any]:
     }
 
 
+def registration_uuid(reg: Row, og_uuid: str) -> str:
+    """A registration's token UUID: its own, else a stable one from its OG and serial."""
+    return str(
+        reg.get("uuid") or uuidlib.uuid5(uuidlib.NAMESPACE_OID, f"{og_uuid}/{reg['serial_number']}")
+    )
+
+
 def registration_row(index: TenantIndex, reg: Row, og_id: int) -> dict[str, Any]:
-    """An enrollment-token (Drop Ship registration) row: snake_case, like the POST body."""
-    og = index.ogs[og_id]
-    serial = reg["serial_number"]
+    """An enrollment-token list row (``EnrollmentTokenGetByCriteriaDetailModel``): no tags,
+    no name, no type (those are in the token's details)."""
     return {
-        "uuid": reg.get("uuid") or str(uuidlib.uuid5(uuidlib.NAMESPACE_OID, serial)),
-        "serial_number": serial,
-        "friendly_name": reg.get("friendly_name", serial),
-        "model_number": reg.get("model_number", ""),
-        "organization_group_uuid": og["uuid"],
-        "organization_group_name": og["name"],
-        "tags": [{"name": name} for name in reg.get("tags", ())],
+        "uuid": registration_uuid(reg, index.ogs[og_id]["uuid"]),
+        "serial_number": reg["serial_number"],
+        "imei": reg.get("imei", ""),
         "enrollment_status": reg.get("enrollment_status", "Registered"),
-        "ownership_type": reg.get("ownership_type", "CorporateDedicated"),
-        "device_type": reg.get("device_type", "WINDOWS"),
+        "compliance_status": reg.get("compliance_status", "Compliant"),
+        "platform": reg.get("platform", "WinRT"),
+    }
+
+
+def registration_detail(index: TenantIndex, reg: Row, og_id: int) -> dict[str, Any]:
+    """An enrollment token's details (``EnrollmentTokenResponseV1Model``): tags (strings),
+    type (``DropshipProvisioning`` for a Drop Ship registration), name and model."""
+    og = index.ogs[og_id]
+    return {
+        "organization_group_name": og["name"],
+        "friendly_name": reg.get("friendly_name", reg["serial_number"]),
+        "udid": "",
+        "serial_number": reg["serial_number"],
+        "imei": reg.get("imei", ""),
+        "asset_number": "",
+        "operating_system": "",
+        "platform": reg.get("platform", "WinRT"),
+        "model_name": reg.get("model_number", ""),
+        "enrollment_status": reg.get("enrollment_status", "Registered"),
+        "status": "RegistrationActive",
+        "source": reg.get("source", "API"),
+        "type": reg.get("type", "DropshipProvisioning"),
+        "registration_date": reg.get("created_on", "2025-10-01T09:00:00Z"),
         "user_name": reg.get("user_name", ""),
-        "created_on": reg.get("created_on", "2025-10-01T09:00:00"),
+        "ownership_type": reg.get("ownership_type", "CorporateDedicated"),
+        "tags": [str(name) for name in reg.get("tags", ())],
+        "message_type": "None",
+        "send_to": "",
+        "profile_name": "",
     }
 
 

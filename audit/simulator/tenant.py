@@ -36,6 +36,10 @@ PLATFORM_IDS: dict[str, int] = {"Apple": 2, "Android": 5, "WinRT": 12, "AppleOsX
 OG_TYPES = frozenset({"Global", "Partner", "Customer", "Container", "Division", "Region"})
 PUSH_MODES = frozenset({"Auto", "OnDemand"})
 INSTALL_CONTEXTS = frozenset({"Device", "User"})
+#: Enrollment token types (the vendor's ``EnrollmentTokenResponseV1Model.type``).
+TOKEN_TYPES = frozenset(
+    {"Unknown", "OneTimeUse", "Persistant", "DeviceEnrollmentProgramToken", "DropshipProvisioning"}
+)
 _SEQ = (list, tuple)
 
 
@@ -193,10 +197,14 @@ def validate_tenant(doc: Any) -> dict[str, Any]:
         payloads = profile.get("payloads", ())
         if not isinstance(payloads, _SEQ):
             _fail(f"{where}.payloads", "expected a list")
+        kinds: set[str] = set()
         for j, payload in enumerate(payloads):
             if not isinstance(payload, Mapping):
                 _fail(f"{where}.payloads[{j}]", "expected an object")
-            _text(payload, "type", f"{where}.payloads[{j}]")
+            kind = _text(payload, "type", f"{where}.payloads[{j}]")
+            if kind in kinds:  # the profile details key each payload section by its type
+                _fail(f"{where}.payloads[{j}].type", f"a second {kind} payload")
+            kinds.add(kind)
 
     device_rows = _rows(doc, "devices")
     _unique_ids(device_rows, "devices")
@@ -224,6 +232,8 @@ def validate_tenant(doc: Any) -> dict[str, Any]:
             _fail(where, "needs og_uuid (or og_id)")
         if not isinstance(reg.get("tags", []), _SEQ):
             _fail(f"{where}.tags", "expected a list of tag names")
+        if reg.get("type", "DropshipProvisioning") not in TOKEN_TYPES:
+            _fail(f"{where}.type", f"expected one of {sorted(TOKEN_TYPES)}")
 
     discovery = doc.get("discovery", {})
     if not isinstance(discovery, Mapping):

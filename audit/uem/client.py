@@ -8,7 +8,8 @@ Errors (``audit.errors``), all raised from :meth:`UEMClient._send`, the one plac
 httpx exceptions and HTTP statuses become the project's exceptions::
 
     401                    AuthenticationError  (OAuth: after one forced token refresh)
-    403                    AuthenticationError  (API key / tenant code, or permission)
+    403                    PermissionDenied     (API key, or the role's permission for this
+                                                 endpoint: the collector decides which)
     429, 502, 503, 504     retried, then ApiError "GET /path answered 503 after 5 attempts"
     other 4xx, 5xx, 3xx    ApiError at once (no retry)
     network error/timeout  retried, then TransportError (TLS verification failures at once)
@@ -57,7 +58,14 @@ from typing import Any, Literal
 import httpx
 
 from audit import TOOL_NAME, __version__
-from audit.errors import ApiError, AuthenticationError, BudgetExhausted, TransportError
+from audit.errors import (
+    ApiError,
+    AuthenticationError,
+    BudgetExhausted,
+    PermissionDenied,
+    TransportError,
+)
+from audit.uem import catalogue
 from audit.uem.auth import Auth, AuthContext
 from audit.uem.limiter import AdaptiveLimiter
 from audit.uem.paging import PagedResult, read_pages
@@ -86,10 +94,17 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 CONGESTION_STATUSES = frozenset({429, 503, 504})
 #: The tenant quota is never taken below this many remaining requests.
 MIN_QUOTA_REMAINING = 100
-#: The only POST requests sent to the tenant: searches that read (UEM_API.md section 9,
-#: the v3 profile search). Matched against the whole URL path, case-insensitively.
-READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"/api(?:/v\d+)?/mdm/profiles/search/?", re.IGNORECASE),
+#: The only POST requests sent to the tenant: the catalogue's searches that read (the v3
+#: profile search). Matched against the whole URL path, case-insensitively.
+READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(
+        re.escape(catalogue.API_ROOT)
+        + r"(?:/v\d+)?"
+        + re.escape(e.path[len(catalogue.API_ROOT) :])
+        + "/?",
+        re.IGNORECASE,
+    )
+    for e in catalogue.read_only_posts()
 )
 
 
@@ -512,11 +527,11 @@ class UEMClient:
                     status=status,
                 )
             if status == 403 and not external:
-                raise AuthenticationError(
+                raise PermissionDenied(
                     f"{method} {label} answered 403: the API key (tenant code) was refused, "
                     f"or the account lacks permission for this endpoint{reason}",
                     endpoint=label,
-                    status=status,
+                    error_code=_error_code(body),
                 )
             if status in RETRY_STATUSES and backoffs < self.max_retries:
                 await self._sleep(self._backoff(backoffs, resp))
@@ -541,6 +556,12 @@ class UEMClient:
             message = text
         message = self.recorder.redact(" ".join(message.split()))[:200]
         return f": {message}" if message else ""
+
+
+def _error_code(body: Any) -> int | None:
+    """The ``errorCode`` of a UEM error body, when it has an integer one."""
+    code = body.get("errorCode", body.get("ErrorCode")) if isinstance(body, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
 def _attempts(n: int) -> str:

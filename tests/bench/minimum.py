@@ -15,13 +15,59 @@ PAGE_SIZE = 500
 GROUP_ID = "contoso"
 TAGS = ("RnD",)
 EMAIL_DOMAIN = "contoso.com"
-DETAIL_ENDPOINTS = ("smart_group", "app_detail", "profile_detail", "device_apps", "og_detail")
+DETAIL_ENDPOINTS = (
+    "smart_group",
+    "app_detail",
+    "profile_detail",
+    "device_apps",
+    "og_detail",
+    "og_ancestor",
+    "registration_detail",
+)
 LIST_ENDPOINTS = ("tags", "smart_groups", "apps", "profiles", "devices", "registrations")
 
 
 def _pages(rows: int, size: int) -> int:
     """Requests to read a list of ``rows`` rows (an empty list still takes one)."""
     return max(1, math.ceil(rows / size))
+
+
+def _ancestor_reads(
+    ogs: Mapping[int, Any], parent: int | None, unplaced: set[int]
+) -> tuple[set[int], int]:
+    """Ancestors known by walking up from ``parent`` while a smart group's owner is
+    unplaced, and the requests the walk costs: the parent is known from the children
+    answer; each level above it takes one read of the level below."""
+    known: set[int] = set()
+    node = parent
+    reads = 0
+    while node is not None and node not in known:
+        known.add(node)
+        unplaced.discard(node)
+        if not unplaced:
+            break
+        reads += 1
+        node = ogs[node].get("parent_id")
+    return known, reads
+
+
+def _token_details(regs: list[Mapping[str, Any]], tags: tuple[str, ...]) -> int:
+    """Token details read to decide the tag verdict: in list order until a Drop Ship
+    token with a configured tag and one without have both been read (then the verdict
+    is ``warn`` whatever the rest hold), else all of them; none when no tag is set."""
+    wanted = {t.casefold() for t in tags}
+    if not wanted:
+        return 0
+    tagged = untagged = 0
+    for n, reg in enumerate(regs, start=1):
+        if reg.get("type", "DropshipProvisioning") in ("DropshipProvisioning", "Unknown"):
+            if {str(t).casefold() for t in reg.get("tags", ())} & wanted:
+                tagged += 1
+            else:
+                untagged += 1
+        if tagged and untagged:
+            return n
+    return len(regs)
 
 
 def minimum_requests(
@@ -61,7 +107,10 @@ def minimum_requests(
     wanted_tags = {t.casefold() for t in tags}
     tag_ids = {t["id"] for t in tag_rows if t["name"].casefold() in wanted_tags}
     sgs = [s for s in tenant.get("smart_groups", ()) if s["og_id"] in visible]
-    sg_details = [s for s in sgs if s["og_id"] in sub]
+    placed, ancestor_reads = _ancestor_reads(
+        ogs, og.get("parent_id"), {s["og_id"] for s in sgs} - sub
+    )
+    sg_details = [s for s in sgs if s["og_id"] in sub | placed]
     dropship_sgs = {s["id"] for s in sg_details if set(s.get("tag_ids", ())) & tag_ids}
     apps = [
         a
@@ -79,10 +128,20 @@ def minimum_requests(
         for p in tenant.get("profiles", ())
         if p["og_id"] in visible and p.get("platform", "WinRT") == "WinRT"
     ]
-    profile_details = [p for p in profiles if set(p.get("smart_group_ids", ())) & dropship_sgs]
+    profile_details = [
+        p
+        for p in profiles
+        if p.get("status", "Active") == "Active"  # an inactive profile's details are not read
+        and set(p.get("smart_group_ids", ())) & dropship_sgs
+    ]
     windows = [d for d in tenant["devices"] if d["platform"] == "WinRT" and d["og_id"] in sub]
-    og_uuids = {ogs[i]["uuid"] for i in sub}
-    regs = [r for r in tenant.get("registrations", ()) if r.get("og_uuid") in og_uuids]
+    # The token list of the OG: its subtree's registrations, parents before children.
+    by_og: dict[int, list[Mapping[str, Any]]] = {}
+    uuid_to_og = {o["uuid"]: o["id"] for o in ogs.values()}
+    for r in tenant.get("registrations", ()):
+        owner = uuid_to_og.get(r.get("og_uuid"), r.get("og_id"))
+        by_og.setdefault(owner, []).append(r)
+    regs = [r for o in subtree for r in by_og.get(o, ())]
     og_matches = [o for o in ogs.values() if folded in o["group_id"].casefold()]
     discovery = 1 if email_domain else 0
 
@@ -97,10 +156,12 @@ def minimum_requests(
         "profiles": _pages(len(profiles), page_size),
         "devices": _pages(len(windows), page_size),
         "registrations": _pages(len(regs), page_size),
+        "og_ancestor": ancestor_reads,
         "smart_group": len(sg_details),
         "app_detail": len(app_details),
         "profile_detail": len(profile_details),
         "device_apps": sum(_pages(len(d.get("apps", ())), page_size) for d in windows),
+        "registration_detail": _token_details(regs, tags),
     }
     list_first_pages = 6  # tags, smart groups, apps, profiles, devices, registrations
     list_more_pages = sum(by_purpose[k] - 1 for k in LIST_ENDPOINTS)
@@ -110,7 +171,11 @@ def minimum_requests(
     stages = [
         1 + discovery + by_purpose["og_search"],  # system info, discovery, OG search
         1 + list_first_pages,  # OG children, the first page of every list
-        list_more_pages + by_purpose["smart_group"],  # further pages, smart group criteria
+        # further pages, the parent chain, smart group criteria, token details
+        list_more_pages
+        + by_purpose["og_ancestor"]
+        + by_purpose["smart_group"]
+        + by_purpose["registration_detail"],
         by_purpose["app_detail"] + by_purpose["profile_detail"] + by_purpose["device_apps"],
     ]
     # A warm run (every inventory cached) makes the same requests but the inventories.
