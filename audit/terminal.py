@@ -9,7 +9,8 @@ the counts, the changes since the baseline, and where to look next (the reports 
 Every tenant string (tenant name, summaries, ids of plugin checks) goes through
 :func:`reports.text.visible` first, so that control characters and bidi overrides in tenant
 data cannot rewrite the terminal: they are shown as ``[U+XXXX]``. When stdout is not a
-terminal (CI logs, a pipe) nothing is shortened.
+terminal (CI logs, a pipe) nothing is shortened; file paths never are (they are there to be
+copied).
 """
 
 from __future__ import annotations

@@ -84,7 +84,9 @@ def test_every_finding_says_why_within_the_terminal_width(
     text, out = demo_on_a_terminal
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     lines = [ANSI.sub("", line) for line in text.splitlines()]
-    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
+    # paths are never shortened (they are for copying); every other line fits
+    long = [line for line in lines if len(line) > 80 and str(out) not in line]
+    assert not long, long
     rows = [i for i, line in enumerate(lines) if re.match(r"  [A-Z]+ +[a-z]+ +[a-z_]+", line)]
     assert len(rows) == len(results["checks"])
     by_id = {c["id"]: c for c in results["checks"]}
