@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from audit import TOOL_NAME, __version__
+from audit.cli_options import Choice, choice_options
 from audit.config import FORMATS, SEVERITIES, Config, load_config
 from audit.errors import EXIT_COLLECTION, EXIT_READY, EXIT_USAGE, AuditError, UsageError
 from audit.redact import scrub
@@ -90,9 +91,13 @@ def redacted_argv(argv: Sequence[str]) -> list[str]:
 
 
 def _formats(value: str | None, config: Config | None) -> list[str]:
-    if not value:
+    """The formats of ``--format`` (case-insensitive, comma-separated, each once), or the
+    config's ``[report] formats``, or every format. An empty ``--format`` is a usage error."""
+    if value is None:
         return list(config.report["formats"]) if config else list(FORMATS)
-    chosen = [f.strip() for f in value.split(",") if f.strip()]
+    chosen = list(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    if not chosen:
+        raise UsageError(f"--format: empty; expected one or more of {', '.join(FORMATS)}")
     bad = [f for f in chosen if f not in FORMATS]
     if bad:
         raise UsageError(f"--format: unknown format {bad[0]!r} (known: {', '.join(FORMATS)})")
@@ -100,40 +105,9 @@ def _formats(value: str | None, config: Config | None) -> list[str]:
 
 
 def _print_table(results: dict[str, Any], paths: Sequence[Path]) -> None:
-    summary = results["summary"]
-    verdict = "READY" if summary["ready"] else "NOT READY"
-    click.echo(
-        f"{results['tenant']['name']}: {verdict} (fail-on {summary['fail_on']}, score {summary['score']})"
-    )
-    width = max((len(c["id"]) for c in results["checks"]), default=10)
-    for check in results["checks"]:
-        waiver = check.get("waiver") or {}
-        flag = (
-            " [waived]"
-            if waiver.get("active")
-            else (" [waiver expired]" if waiver.get("expired") else "")
-        )
-        block = " *" if check.get("blocking") else ""
-        change = f" [{check['change']}]" if check.get("change") not in (None, "unchanged") else ""
-        click.echo(
-            f"  {check['status'].upper():7} {check['severity']:8} {check['id']:{width}}{block}{flag}{change}"
-        )
-    counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items() if v)
-    click.echo(f"  ({counts}; * blocks readiness)")
-    baseline = results.get("baseline")
-    if baseline:
-        changes = baseline["changes"]
-        moved = ", ".join(
-            f"{len(changes[k])} {k}" for k in ("regressed", "new", "fixed", "unchanged")
-        )
-        drift = len(baseline.get("evidence_drift") or {})
-        click.echo(
-            f"  since {baseline.get('started_at') or 'the baseline'}: {moved}; evidence changed in {drift} check(s)"
-        )
-        for warning in baseline.get("warnings") or []:
-            _err(f"warning: {warning}")
-    for path in paths:
-        click.echo(f"  wrote {path}")
+    from audit.terminal import print_table
+
+    print_table(results, paths, warn=_err)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -155,6 +129,7 @@ def _run_pipeline(
     baseline: Path | None,
     transport: Any = None,
     history_dir: Path | None = None,
+    choice: Choice | None = None,
 ) -> tuple[dict[str, Any], list[Path]]:
     """One tenant, end to end: check the config against the catalogue, pick the baseline
     (``--baseline``, else the latest run in ``--history``), collect, then save the snapshot,
@@ -169,6 +144,9 @@ def _run_pipeline(
     if baseline_path and baseline is None:
         progress.note(f"Baseline: {baseline_path}")
     info = pipeline.RunInfo(mode=mode, command=redacted_argv(sys.argv))
+    if choice is not None:
+        info.selection, info.waivers = choice.selection, choice.waivers
+        info.waivers_files = choice.waivers_files
     if not config.tenant.get("verify_tls", True):
         _err("warning: TLS certificate verification is disabled (verify_tls = false)")
     progress.note(f"Collecting from {config.tenant['api_url']} ...")
@@ -197,6 +175,7 @@ _fail_on = click.option(
 )
 _out = click.option(
     "--out",
+    "-o",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("ws1-audit-report"),
@@ -204,20 +183,30 @@ _out = click.option(
     help="Output folder.",
 )
 _fmt = click.option(
-    "--format", "fmt", default=None, help=f"Comma-separated formats: {','.join(FORMATS)}."
+    "--format",
+    "fmt",
+    default=None,
+    help=f"Comma-separated formats, any case: {','.join(FORMATS)} "
+    "(default: the config's [report] formats, else every format).",
 )
 
 
 @cli.command()
 @click.option(
     "--out",
+    "-o",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("ws1-audit-demo"),
     show_default=True,
+    help="Output folder.",
 )
 @click.option(
-    "--scenario", type=click.Choice(["not-ready", "ready"]), default="not-ready", show_default=True
+    "--scenario",
+    type=click.Choice(["not-ready", "ready"]),
+    default="not-ready",
+    show_default=True,
+    help="The bundled tenant to audit.",
 )
 @_fmt
 def demo(out: Path, scenario: str, fmt: str | None) -> None:
@@ -234,14 +223,14 @@ def demo(out: Path, scenario: str, fmt: str | None) -> None:
             config, out=out, formats=_formats(fmt, None), mode="demo", fail_on=None, baseline=None
         )
     _print_table(results, written)
-    click.echo(
-        f"Demo finished: the simulated tenant is {'ready' if results['summary']['ready'] else 'not ready'}; open {out / 'report.html'}"
-    )
+    verdict = "ready" if results["summary"]["ready"] else "not ready"
+    click.echo(f"Demo finished: the simulated tenant is {verdict}.")
 
 
 @cli.command()
 @click.option(
     "--config",
+    "-c",
     "config_paths",
     required=True,
     multiple=True,
@@ -264,6 +253,13 @@ def demo(out: Path, scenario: str, fmt: str | None) -> None:
     help="Keep each run's results.json in DIR under a dated name; the latest is the baseline.",
 )
 @_fail_on
+@choice_options
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the results summary as JSON on stdout instead of the table.",
+)
 def run(
     config_paths: tuple[Path, ...],
     out: Path,
@@ -271,10 +267,17 @@ def run(
     baseline: Path | None,
     history_dir: Path | None,
     fail_on: str | None,
+    checks: str | None,
+    exclude_checks: str | None,
+    severity: str | None,
+    waivers_path: Path | None,
+    as_json: bool,
 ) -> None:
     """Collect, evaluate and render in one go (one tenant, or a fleet: see --config)."""
     from audit.pipeline import exit_code_for
+    from audit.terminal import print_json_summary
 
+    choice = Choice(checks, exclude_checks, severity, waivers_path)
     if len(config_paths) > 1 or config_paths[0].is_dir():
         _run_fleet(
             list(config_paths),
@@ -283,6 +286,8 @@ def run(
             baseline=baseline,
             history_dir=history_dir,
             fail_on=fail_on,
+            choice=choice,
+            as_json=as_json,
         )
         return
     if baseline is not None and baseline.is_dir():
@@ -296,8 +301,12 @@ def run(
         fail_on=fail_on,
         baseline=baseline,
         history_dir=history_dir,
+        choice=choice,
     )
-    _print_table(results, written)
+    if as_json:
+        print_json_summary(results, written, exit_code_for(results))
+    else:
+        _print_table(results, written)
     sys.exit(exit_code_for(results))
 
 
@@ -309,24 +318,34 @@ def _run_fleet(
     baseline: Path | None,
     history_dir: Path | None,
     fail_on: str | None,
+    choice: Choice,
+    as_json: bool,
 ) -> None:
     """Audit several tenants concurrently; print one line per tenant; exit with the worst code."""
     from audit.fleet import FleetOptions, run_fleet
+    from audit.terminal import print_fleet_json
     from reports.fleet import exit_meaning
 
-    _formats(fmt, None)  # a bad --format is a usage error before any tenant starts
+    summary_formats = _formats(fmt, None)  # a bad --format is an error before any tenant
     progress = Progress()
     options = FleetOptions(
         out=out,
         formats=lambda config: _formats(fmt, config),
+        summary_formats=summary_formats,
         fail_on=fail_on,
         baseline=baseline,
         history=history_dir,
         command=redacted_argv(sys.argv),
         note=progress.note,
         warn=_err,
+        selection=choice.selection,
+        waivers=choice.waivers,
+        waivers_files=choice.waivers_files,
     )
     result = run_fleet(paths, options)
+    if as_json:
+        print_fleet_json(result)
+        sys.exit(result.exit_code)
     width = max((len(r.slug) for r in result.tenants), default=10)
     click.echo(
         f"Fleet of {len(result.tenants)} tenants: exit {result.exit_code} ({exit_meaning(result.exit_code)}, the worst tenant's)"
@@ -343,7 +362,7 @@ def _run_fleet(
         change = run_.results.get("baseline")
         regressed = f"; {len(change['changes']['regressed'])} regressed" if change else ""
         click.echo(
-            f"  {verdict:9} {run_.slug:{width}}  exit {run_.exit_code}, score {summary['score']} ({counts}{regressed})"
+            f"  {verdict:9} {run_.slug:{width}}  exit {run_.exit_code}, score {summary['score']}/100 ({counts}{regressed})"
         )
     for path in result.written:
         click.echo(f"  wrote {path}")
@@ -352,13 +371,25 @@ def _run_fleet(
 
 @cli.command()
 @click.option(
-    "--config", "config_path", required=True, type=click.Path(dir_okay=False, path_type=Path)
+    "--config",
+    "-c",
+    "config_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The tenant config (TOML; secrets from the environment variables it names).",
 )
 @click.option(
-    "--snapshot", "snapshot_path", required=True, type=click.Path(dir_okay=False, path_type=Path)
+    "--snapshot",
+    "snapshot_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the snapshot: every request made and its answer, redacted, hashed.",
 )
 def collect(config_path: Path, snapshot_path: Path) -> None:
-    """Collect the tenant into a snapshot file (no evaluation)."""
+    """Collect the tenant into a snapshot file (no evaluation): only reads the tenant.
+
+    `ws1-audit evaluate --snapshot FILE` turns the snapshot into results offline.
+    """
     from audit import pipeline
     from audit.snapshot import save_snapshot
 
@@ -374,15 +405,31 @@ def collect(config_path: Path, snapshot_path: Path) -> None:
 
 @cli.command()
 @click.option(
-    "--snapshot", "snapshot_path", required=True, type=click.Path(dir_okay=False, path_type=Path)
+    "--snapshot",
+    "snapshot_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A snapshot written by `collect` or `run` (its SHA-256 is verified).",
 )
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The tenant config: requirements, attestations, waivers, report settings "
+    "(no secrets needed; default: the built-in requirements, no attestations).",
 )
 @_out
 @_fmt
-@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="An earlier results.json to compare with (each check gets its change).",
+)
 @_fail_on
+@choice_options
 def evaluate(
     snapshot_path: Path,
     config_path: Path | None,
@@ -390,16 +437,26 @@ def evaluate(
     fmt: str | None,
     baseline: Path | None,
     fail_on: str | None,
+    checks: str | None,
+    exclude_checks: str | None,
+    severity: str | None,
+    waivers_path: Path | None,
 ) -> None:
-    """Evaluate a saved snapshot offline and write results.json (and reports)."""
+    """Evaluate a saved snapshot offline and write results.json (and reports).
+
+    Without --format (and without a config naming formats) only results.json is written.
+    """
     from audit import pipeline
     from audit.results import load_results
     from audit.snapshot import load_snapshot
 
+    choice = Choice(checks, exclude_checks, severity, waivers_path)
     config = load_config(config_path, need_secrets=False) if config_path else None
     snapshot: Snapshot = load_snapshot(snapshot_path)
     baseline_data = load_results(baseline) if baseline else None
     info = pipeline.RunInfo(mode="snapshot", command=redacted_argv(sys.argv))
+    info.selection, info.waivers = choice.selection, choice.waivers
+    info.waivers_files = choice.waivers_files
     results = pipeline.evaluate(
         snapshot,
         config,
@@ -409,7 +466,8 @@ def evaluate(
         baseline_path=str(baseline or ""),
     )
     written = [pipeline.save_results(results, out)]
-    formats = [f for f in _formats(fmt, config) if f != "json"] if fmt or config else []
+    chosen = _formats(fmt, config) if fmt is not None or config else []
+    formats = [f for f in chosen if f != "json"]
     written += pipeline.render(results, out, formats)
     _print_table(results, written)
     sys.exit(pipeline.exit_code_for(results))
@@ -418,17 +476,22 @@ def evaluate(
 @cli.command()
 @click.argument("results_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", required=True, help=f"Comma-separated formats: {','.join(FORMATS)}."
+    "--format",
+    "fmt",
+    default=None,
+    help=f"Comma-separated formats, any case: {','.join(FORMATS)} (default: every format).",
 )
 @click.option(
     "--out",
+    "-o",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("."),
     show_default=True,
+    help="Output folder.",
 )
-def render(results_path: Path, fmt: str, out: Path) -> None:
-    """Render a results.json into any formats, offline."""
+def render(results_path: Path, fmt: str | None, out: Path) -> None:
+    """Render a results.json into any formats, offline (every format by default, like run)."""
     from audit import pipeline
     from audit.results import load_results
 
@@ -457,17 +520,20 @@ def _row_text(row: Sequence[Any], limit: int = 160) -> str:
 def diff(old_path: Path, new_path: Path, as_json: bool) -> None:
     """Compare two results.json files; exit 1 when anything regressed.
 
-    A check is new (not in OLD), fixed (was fail/error/manual, now pass), regressed (was pass,
-    now fail/error/manual) or unchanged; for checks with evidence rows, the rows added and
-    removed since OLD are listed too.
+    A check is new (not in OLD), fixed (was fail/error/manual, now pass or warn), regressed
+    (was pass or warn, now fail/error/manual), changed (another change of status, e.g. fail
+    to manual) or unchanged; for checks with evidence rows, the rows added and removed since
+    OLD are listed too. Warns when NEW is older than OLD and when the two are of different
+    tenants.
     """
-    from audit.results import apply_baseline, load_results
+    from audit.results import apply_baseline, load_results, run_order_warning
 
     old, new = load_results(old_path), load_results(new_path)
     apply_baseline(new, old, str(old_path))
     block = new["baseline"]
     regressed = bool(block["changes"]["regressed"])
-    for warning in block.get("warnings") or []:
+    order_warning = run_order_warning(old, new)
+    for warning in [*([order_warning] if order_warning else []), *(block.get("warnings") or [])]:
         _err(f"warning: {warning}")
     old_status = {c["id"]: c["status"] for c in old["checks"]}
     if as_json:
@@ -486,7 +552,7 @@ def diff(old_path: Path, new_path: Path, as_json: bool) -> None:
     click.echo(f"{old['tenant']['name']}: {old['run']['started_at']} -> {new['run']['started_at']}")
     width = max((len(c["id"]) for c in new["checks"]), default=10)
     click.echo(f"  {'CHANGE':10} {'CHECK':{width}}  {'SEVERITY':8}  {'BEFORE':>7} -> AFTER")
-    order = {"regressed": 0, "new": 1, "fixed": 2, "unchanged": 3}
+    order = {"regressed": 0, "new": 1, "fixed": 2, "changed": 3, "unchanged": 4}
     for check in sorted(new["checks"], key=lambda c: order[c["change"]]):
         before = old_status.get(check["id"], "-")
         flag = " [waived]" if (check.get("waiver") or {}).get("active") else ""
@@ -505,7 +571,8 @@ def diff(old_path: Path, new_path: Path, as_json: bool) -> None:
             if len(rows) > DIFF_ROWS:
                 click.echo(f"  {sign} ... and {len(rows) - DIFF_ROWS} more")
     counts = ", ".join(
-        f"{len(block['changes'][k])} {k}" for k in ("regressed", "new", "fixed", "unchanged")
+        f"{len(block['changes'][k])} {k}"
+        for k in ("regressed", "new", "fixed", "changed", "unchanged")
     )
     click.echo(f"({counts})")
     sys.exit(1 if regressed else 0)
@@ -515,6 +582,7 @@ def diff(old_path: Path, new_path: Path, as_json: bool) -> None:
 @click.argument("history_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--out",
+    "-o",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -587,17 +655,30 @@ def init(file: Path | None, force: bool) -> None:
 
 
 @cli.command()
-@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True, help="Loopback port.")
 @click.option(
     "--scenario", default="ready", show_default=True, help="Bundled scenario (ready, not-ready)."
 )
 @click.option("--devices", type=int, default=None, help="Generate a tenant with N devices instead.")
-@click.option("--latency-ms", type=float, default=0.0, show_default=True)
+@click.option(
+    "--latency-ms", type=float, default=0.0, show_default=True, help="Added to every answer."
+)
 @click.option("--faults", default=None, help="Fault spec, e.g. '429:0.1,503@5'.")
 def simulate(
     port: int, scenario: str, devices: int | None, latency_ms: float, faults: str | None
 ) -> None:
-    """Serve a simulated UEM tenant on loopback until interrupted."""
+    """Serve a simulated UEM tenant on loopback until interrupted.
+
+    \b
+    A config that audits it needs (the banner prints a whole one):
+      [tenant]   api_url = the API URL printed; username, and password_env /
+                 tenant_code_env naming variables that hold the simulated password
+                 and aw-tenant-code (printed; not secrets)
+      [dropship] organization_group = "contoso" (the Drop Ship OG's GroupId),
+                 tags = ["RnD"], email_domain = "contoso.com",
+                 autodiscovery_url = the API URL (it answers the discovery lookup)
+    """
+    from audit.demo import simulator_notes
     from audit.simulator import generate_tenant, load_scenario, scenario_names, serve
 
     if devices is None and scenario not in scenario_names():
@@ -612,7 +693,7 @@ def simulate(
     except FaultSpecError as exc:
         raise UsageError(f"--faults: {exc}") from exc
     tenant = generate_tenant(devices) if devices is not None else load_scenario(scenario)
-    serve(tenant, port=port, latency_ms=latency_ms, faults=plan)
+    serve(tenant, port=port, latency_ms=latency_ms, faults=plan, notes=simulator_notes(tenant))
 
 
 def _print_traceback() -> None:

@@ -350,6 +350,11 @@ def _array_of_tables(
     return [_section(file, f"{name}[{i}]", item, keys, base_dir) for i, item in enumerate(raw)]
 
 
+def _waivers(file: str, raw: Any, base: Path) -> list[Waiver]:
+    items = _array_of_tables(file, "waivers", raw, WAIVER_KEYS, base)
+    return [Waiver(**{**item, "rows": tuple(item["rows"])}) for item in items]
+
+
 def parse_config(
     data: Mapping[str, Any],
     *,
@@ -374,10 +379,7 @@ def parse_config(
             file, "attestations", data.get("attestations"), ATTESTATION_KEYS, base
         )
     ]
-    waivers = [
-        Waiver(**{**item, "rows": tuple(item["rows"])})
-        for item in _array_of_tables(file, "waivers", data.get("waivers"), WAIVER_KEYS, base)
-    ]
+    waivers = _waivers(file, data.get("waivers"), base)
     for i, att in enumerate(attestations):
         if att.evidence and "://" not in att.evidence and not Path(att.evidence).is_absolute():
             attestations[i] = Attestation(**{**att.__dict__, "evidence": str(base / att.evidence)})
@@ -396,24 +398,40 @@ def parse_config(
     )
 
 
-def load_config(
-    path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None, need_secrets: bool = True
-) -> Config:
-    """Read and validate a config file; every problem is a one-line ConfigError."""
-    p = Path(path)
+def _read_toml(p: Path) -> dict[str, Any]:
     try:
         raw = p.read_bytes()
     except OSError as exc:
         raise ConfigError(str(p), "", f"cannot read: {exc.strerror or exc}") from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(str(p), "", "not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(p), "", f"malformed TOML: {exc}") from exc
+
+
+def load_config(
+    path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None, need_secrets: bool = True
+) -> Config:
+    """Read and validate a config file; every problem is a one-line ConfigError."""
+    p = Path(path)
+    data = _read_toml(p)
     return parse_config(
         data, file=str(p), base_dir=p.resolve().parent, env=env, need_secrets=need_secrets
     )
+
+
+def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
+    """The ``[[waivers]]`` of a waivers file (``--waivers``, e.g. shared by a fleet), in the
+    schema of a config's and validated the same way; anything else in the file, and every
+    problem, is a one-line ConfigError."""
+    p = Path(path)
+    data = _read_toml(p)
+    unknown = sorted(set(data) - {"waivers"})
+    if unknown:
+        raise ConfigError(str(p), unknown[0], "unknown key (a waivers file holds only [[waivers]])")
+    return _waivers(str(p), data.get("waivers"), p.resolve().parent)
 
 
 def default_requirements() -> dict[str, Any]:

@@ -9,6 +9,7 @@ would record for the requirements no API shows.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,23 @@ def demo_config(
     data["attestations"] = _attestations(scenario, today, str(evidence))
     config = parse_config(data, file=f"<demo:{scenario}>", base_dir=out_dir, env=env)
     return config, env
+
+
+def simulator_notes(tenant: dict[str, Any]) -> Any:
+    """The lines ``ws1-audit simulate`` adds to its banner: a whole config that audits the
+    simulated tenant, and the environment that holds its simulated credentials."""
+    from audit.template import toml_sections
+
+    def notes(server: Any) -> list[str]:
+        data, env = simulated_config_data(tenant, server.url)
+        return [
+            "Audit it with this config (the simulator also answers the discovery lookup, so",
+            "autodiscovery_url is the same server), e.g. saved as sim.toml:",
+            *(f"    {line}" for line in toml_sections(data)),
+            "  and these environment variables (simulated credentials, not secrets):",
+            f"    export SIM_PASSWORD={shlex.quote(env['SIM_PASSWORD'])} "
+            f"SIM_TENANT_CODE={shlex.quote(env['SIM_TENANT_CODE'])}",
+            "  then: ws1-audit run --config sim.toml --out sim-report/",
+        ]
+
+    return notes

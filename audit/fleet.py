@@ -34,11 +34,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audit import TOOL_NAME, __version__, history
-from audit.config import Config, load_config
+from audit.config import Config, Waiver, load_config
 from audit.errors import EXIT_READY, AuditError, UsageError
 from audit.fileio import write_atomic
 from audit.redact import scrub
 from audit.results import load_results
+from audit.selection import CheckSelection
 from audit.snapshot import Snapshot, save_snapshot
 
 #: Tenants collected at the same time (each with its own ``[collect] concurrency``).
@@ -116,12 +117,19 @@ class FleetOptions:
 
     out: Path
     formats: Callable[[Config], list[str]]
+    #: Formats of the fleet summary: fleet.json, .csv, .html and .pdf for json, csv, html, pdf.
+    summary_formats: Sequence[str] = ("json", "csv", "html", "pdf")
     fail_on: str | None = None
     baseline: Path | None = None
     history: Path | None = None
     command: list[str] = field(default_factory=list)
     note: Callable[[str], None] = lambda _text: None
     warn: Callable[[str], None] = lambda _text: None
+    #: ``--checks``/``--exclude-checks``/``--severity``, and the ``--waivers`` file's waivers
+    #: (every tenant's, besides its config's own).
+    selection: CheckSelection | None = None
+    waivers: list[Waiver] = field(default_factory=list)
+    waivers_files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -225,7 +233,13 @@ async def _audit_one(
                     f"warning: {run.slug}: TLS certificate verification is disabled (verify_tls = false)"
                 )
             snapshot = await pipeline.collect_async(config, mode="live")
-        info = pipeline.RunInfo(mode="live", command=list(options.command))
+        info = pipeline.RunInfo(
+            mode="live",
+            command=list(options.command),
+            selection=options.selection,
+            waivers=list(options.waivers),
+            waivers_files=list(options.waivers_files),
+        )
         loop = asyncio.get_running_loop()
         results, run.written = await loop.run_in_executor(
             worker,
@@ -360,5 +374,5 @@ def run_fleet(paths: Sequence[Path], options: FleetOptions) -> FleetResult:
     from reports.fleet import render_fleet
 
     summary = fleet_summary(runs, options)
-    written = render_fleet(summary, options.out)
+    written = render_fleet(summary, options.out, options.summary_formats)
     return FleetResult(runs, summary, written, summary["exit_code"])

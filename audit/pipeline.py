@@ -19,7 +19,7 @@ import httpx
 
 from audit.cache import ResponseCache
 from audit.collect import Collector, Progress
-from audit.config import FORMATS, Config, default_requirements
+from audit.config import FORMATS, Config, Waiver, default_requirements
 from audit.errors import (
     EXIT_CHECK_ERROR,
     EXIT_NOT_READY,
@@ -32,6 +32,7 @@ from audit.inventory_build import build_inventory
 from audit.plugins import Registry, get_registry
 from audit.results import apply_baseline, build_results, sealed, validate_results
 from audit.runner import catalogue_version, run_checks, summarise
+from audit.selection import CheckSelection
 from audit.snapshot import Snapshot
 from audit.uem.auth import auth_from_config
 from audit.uem.client import UEMClient
@@ -52,15 +53,25 @@ class RunInfo:
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started_at: str = field(default_factory=_now)
     warnings: list[str] = field(default_factory=list)
+    #: The checks ``--checks``/``--exclude-checks``/``--severity`` leave out.
+    selection: CheckSelection | None = None
+    #: Waivers of ``--waivers`` files (besides the config's), and the files' paths.
+    waivers: list[Waiver] = field(default_factory=list)
+    waivers_files: list[str] = field(default_factory=list)
 
 
 def validate_config_against(registry: Registry, config: Config) -> None:
     """Waivers and attestations must name a known check (attestations may name a setting)."""
+    validate_waivers(registry, config.waivers, config.source)
+
+
+def validate_waivers(registry: Registry, waivers: Sequence[Waiver], source: str) -> None:
+    """Raise ConfigError (exit 3) naming ``source`` and the first waiver of an unknown check."""
     known = set(registry.checks)
-    for i, waiver in enumerate(config.waivers):
+    for i, waiver in enumerate(waivers):
         if waiver.check not in known:
             raise ConfigError(
-                config.source,
+                source,
                 f"waivers[{i}].check",
                 f"unknown check {waiver.check!r} (see `ws1-audit checks`)",
             )
@@ -114,6 +125,28 @@ def collect(config: Config, **kwargs: Any) -> Snapshot:
     return asyncio.run(collect_async(config, **kwargs))
 
 
+def _run_block(info: RunInfo, snapshot: Snapshot) -> dict[str, Any]:
+    """results.json's ``run``: this invocation, the collection's TLS state, the warnings."""
+    warnings = list(info.warnings)
+    verify_tls = bool(snapshot.stats.get("verify_tls", True))
+    if not verify_tls:
+        warnings.append(
+            "TLS certificate verification was disabled for this collection (verify_tls = false)"
+        )
+    selection = info.selection
+    return {
+        "id": info.run_id,
+        "started_at": snapshot.started_at or info.started_at,
+        "finished_at": _now(),
+        "mode": info.mode,
+        "command": info.command,
+        "verify_tls": verify_tls,
+        "warnings": warnings,
+        **({"selection": selection.as_dict()} if selection and selection.active else {}),
+        **({"waivers_files": list(info.waivers_files)} if info.waivers_files else {}),
+    }
+
+
 def evaluate(
     snapshot: Snapshot,
     config: Config | None = None,
@@ -126,7 +159,9 @@ def evaluate(
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Turn a snapshot into results.json (offline). ``config`` adds requirements, attestations,
-    waivers and report settings; without it the defaults apply."""
+    waivers and report settings; without it the defaults apply. ``info`` adds what the
+    command line says: the checks left out (``skipped``, with the reason) and the waivers of
+    ``--waivers`` files."""
     registry = registry or get_registry()
     info = info or RunInfo(mode="snapshot")
     if config is not None:
@@ -147,30 +182,18 @@ def evaluate(
         requirements=requirements,
         dropship=dropship,
         attestations=config.attestations if config else (),
-        waivers=config.waivers if config else (),
+        # the config's own waiver of a check wins over a shared file's (the last one counts)
+        waivers=[*info.waivers, *(config.waivers if config else ())],
         problems=registry.problems,
         fail_on=fail_on,
         today=today,
+        selection=info.selection,
     )
     og = inventory.dropship_og
-    warnings = list(info.warnings)
-    verify_tls = bool(snapshot.stats.get("verify_tls", True))
-    if not verify_tls:
-        warnings.append(
-            "TLS certificate verification was disabled for this collection (verify_tls = false)"
-        )
     results = build_results(
         checks=entries,
         summary=summarise(entries, fail_on),
-        run={
-            "id": info.run_id,
-            "started_at": snapshot.started_at or info.started_at,
-            "finished_at": _now(),
-            "mode": info.mode,
-            "command": info.command,
-            "verify_tls": verify_tls,
-            "warnings": warnings,
-        },
+        run=_run_block(info, snapshot),
         tenant={
             "name": inventory.tenant_name,
             "api_host": inventory.api_host,

@@ -13,6 +13,7 @@ version, or a hand-made fixture) is only schema-checked.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from functools import cache
@@ -163,31 +164,69 @@ def evidence_drift(check: dict[str, Any], before: dict[str, Any]) -> dict[str, A
 
 
 def _same_tenant(results: dict[str, Any], baseline: dict[str, Any]) -> str | None:
-    """Why ``baseline`` looks like another tenant's run, or None."""
+    """Why ``baseline`` looks like another tenant's run, or None.
 
-    def ident(data: dict[str, Any]) -> tuple[Any, Any]:
+    The API host with the Drop Ship OG's GroupId identifies a tenant (a SaaS host serves
+    many tenants); a different OG UUID behind the same GroupId, or a different tenant name,
+    is said too.
+    """
+
+    def ident(data: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+        tenant = data.get("tenant") or {}
+        og = tenant.get("organization_group") or {}
         return (
-            (data.get("tenant") or {}).get("api_host"),
+            tenant.get("api_host"),
             (data.get("dropship") or {}).get("organization_group"),
+            og.get("uuid") if isinstance(og, dict) else None,
+            tenant.get("name"),
         )
 
-    (host, og), (old_host, old_og) = ident(results), ident(baseline)
+    (host, og, uuid_, name), (old_host, old_og, old_uuid, old_name) = (
+        ident(results),
+        ident(baseline),
+    )
     if old_host and host and old_host != host:
         return f"the baseline is from another API host ({old_host}, now {host})"
     if old_og and og and old_og != og:
         return f"the baseline is from another organization group ({old_og}, now {og})"
+    if old_uuid and uuid_ and old_uuid != uuid_:
+        return f"the baseline is from another organization group (UUID {old_uuid}, now {uuid_})"
+    if old_name and name and old_name != name:
+        return f"the baseline is from another tenant ({old_name!r}, now {name!r})"
+    return None
+
+
+def _utc(value: Any) -> dt.datetime | None:
+    try:
+        stamp = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+def run_order_warning(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """A warning when ``new`` started before ``old`` (the arguments look swapped), else None."""
+    before = _utc((old.get("run") or {}).get("started_at"))
+    after = _utc((new.get("run") or {}).get("started_at"))
+    if before and after and after < before:
+        return (
+            f"NEW ({after.isoformat()}) is older than OLD ({before.isoformat()}): the files "
+            "look swapped; changes are read from OLD to NEW"
+        )
     return None
 
 
 def change_of(old_status: str | None, new_status: str) -> str:
-    """new / fixed / regressed / unchanged for one check.
+    """new / fixed / regressed / changed / unchanged for one check.
 
     - ``new``: the baseline has no such check.
     - ``fixed``: it was fail, error or manual and is now pass or warn (no longer blocks), or
-      it was warn and is now pass. Every change to ``pass`` is therefore ``fixed``.
+      it was warn and is now pass. Every change to ``pass`` from a finding is ``fixed``.
     - ``regressed``: it was pass or warn and is now fail, error or manual.
-    - ``unchanged``: anything else, including pass -> warn (still met) and changes between
-      fail, error and manual, or to and from skipped.
+    - ``changed``: any other change of status: between fail, error and manual (a finding
+      that is still one, for another reason), pass -> warn (still met, now with a
+      warning), and to and from skipped.
+    - ``unchanged``: the same status.
     """
     if old_status is None:
         return "new"
@@ -197,7 +236,7 @@ def change_of(old_status: str | None, new_status: str) -> str:
         return "fixed"
     if old_status in ("pass", "warn") and new_status in FAILING:
         return "regressed"
-    return "unchanged"
+    return "changed" if old_status != new_status else "unchanged"
 
 
 def apply_baseline(
@@ -211,7 +250,13 @@ def apply_baseline(
     (e.g. the baseline is from another tenant), which also go to the run's warnings.
     """
     old = {c["id"]: c for c in baseline.get("checks", [])}
-    changes: dict[str, list[str]] = {"new": [], "fixed": [], "regressed": [], "unchanged": []}
+    changes: dict[str, list[str]] = {
+        "new": [],
+        "fixed": [],
+        "regressed": [],
+        "changed": [],
+        "unchanged": [],
+    }
     drift: dict[str, dict[str, Any]] = {}
     for check in results["checks"]:
         before = old.get(check["id"])

@@ -16,12 +16,22 @@ from typing import Any
 
 from audit.checkapi import Check, CheckContext, Evidence, Outcome
 from audit.config import Attestation, Waiver
+from audit.evidence_kind import kind_of
 from audit.inventory import Inventory
 from audit.plugins import LoadProblem
+from audit.selection import CheckSelection
 
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 SEVERITY_WEIGHT = {"info": 0, "low": 1, "medium": 3, "high": 5, "critical": 8}
 BLOCKING_STATUSES = {"fail", "error", "manual"}
+#: What the score is, in the words every report shows beside it.
+SCORE_SHORT = "the severity-weighted share of the checks that are met"
+SCORE_MEANING = (
+    f"The score is {SCORE_SHORT}: each check weighs "
+    + ", ".join(f"{s} {w}" for s, w in sorted(SEVERITY_WEIGHT.items(), key=lambda x: -x[1]))
+    + "; a pass or a waived finding counts fully, a warning half, a skipped check not at all. "
+    "It measures progress; readiness is decided by the blocking findings alone."
+)
 
 
 def _cell(value: Any) -> Any:
@@ -81,6 +91,29 @@ def _waiver_state(waiver: Waiver, rows: list[list[Any]], today: dt.date) -> dict
     return state
 
 
+def _problem_entry(problem: LoadProblem) -> dict[str, Any]:
+    """The ``error`` result that stands for a plugin that failed to load."""
+    return {
+        "id": problem.id
+        if problem.id.replace("_", "").isalnum() and problem.id[:1].isalpha()
+        else "plugin_error",
+        "title": f"Plugin {problem.plugin} loads and registers its checks",
+        "severity": "high",
+        "requirement": "Every configured check runs",
+        "rationale": "A check that cannot load cannot verify its requirement.",
+        "remediation": ["1. Fix or remove the plugin named in the evidence, then re-run."],
+        "references": [],
+        "status": "error",
+        "summary": problem.message[:500],
+        "evidence": Evidence(
+            ["Plugin", "Problem"], [[problem.plugin, problem.message]], "plugin loader"
+        ).as_dict(),
+        "attestation": None,
+        "waiver": None,
+        "change": None,
+    }
+
+
 def run_checks(
     checks: Iterable[Check],
     inventory: Inventory,
@@ -92,13 +125,23 @@ def run_checks(
     problems: Sequence[LoadProblem] = (),
     fail_on: str = "medium",
     today: dt.date | None = None,
+    selection: CheckSelection | None = None,
 ) -> list[dict[str, Any]]:
-    """Evaluate every check; return results.json check entries in catalogue order."""
+    """Evaluate every check; return results.json check entries in catalogue order.
+
+    A check that ``selection`` leaves out is not evaluated: it is ``skipped``, its summary
+    naming the option that left it out.
+    """
     today = today or dt.datetime.now(dt.UTC).date()
     ctx = CheckContext(inventory, requirements, dropship, attestations, today)
     out: list[dict[str, Any]] = []
     for check in checks:
-        outcome = _run_one(check, ctx)
+        left_out = selection.reason(check.id, check.meta.severity) if selection else None
+        outcome = (
+            Outcome("skipped", left_out, Evidence([], [], "none"))
+            if left_out
+            else _run_one(check, ctx)
+        )
         rows = [[_cell(c) for c in row] for row in outcome.evidence.rows]
         entry = {
             **check.meta.as_dict(),
@@ -114,35 +157,15 @@ def run_checks(
         if outcome.remediation:
             entry["remediation"] = list(outcome.remediation)
         waiver = next((w for w in reversed(waivers) if w.check == check.id), None)
-        if waiver is not None:
+        if waiver is not None and not left_out:
             picks = outcome.evidence.findings
             finding_rows = rows if picks is None else [rows[i] for i in picks if 0 <= i < len(rows)]
             entry["waiver"] = _waiver_state(waiver, finding_rows, today)
         out.append(entry)
-    for problem in problems:
-        out.append(
-            {
-                "id": problem.id
-                if problem.id.replace("_", "").isalnum() and problem.id[:1].isalpha()
-                else "plugin_error",
-                "title": f"Plugin {problem.plugin} loads and registers its checks",
-                "severity": "high",
-                "requirement": "Every configured check runs",
-                "rationale": "A check that cannot load cannot verify its requirement.",
-                "remediation": ["1. Fix or remove the plugin named in the evidence, then re-run."],
-                "references": [],
-                "status": "error",
-                "summary": problem.message[:500],
-                "evidence": Evidence(
-                    ["Plugin", "Problem"], [[problem.plugin, problem.message]], "plugin loader"
-                ).as_dict(),
-                "attestation": None,
-                "waiver": None,
-                "change": None,
-            }
-        )
+    out.extend(_problem_entry(problem) for problem in problems)
     for entry in out:
         entry["blocking"] = is_blocking(entry, fail_on)
+        entry["evidence"]["kind"] = kind_of(entry)
     return out
 
 

@@ -57,6 +57,15 @@ def _toml(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def toml_sections(data: dict[str, dict[str, Any]]) -> list[str]:
+    """TOML lines of plain config sections (scalars and lists of scalars)."""
+    lines: list[str] = []
+    for section, values in data.items():
+        lines.append(f"[{section}]")
+        lines += [f"{name} = {_toml(value)}" for name, value in values.items()]
+    return lines
+
+
 def _line(section: str, name: str, key: Key) -> list[str]:
     dotted = f"{section}.{name}"
     value = _EXAMPLES.get(dotted, key.default)

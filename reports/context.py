@@ -13,13 +13,17 @@ import datetime as dt
 import logging
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from audit import evidence_kind
+from audit.runner import SCORE_MEANING, SCORE_SHORT
 from reports import text as t
 
 LOG = logging.getLogger("ws1_audit.reports")
+T = TypeVar("T")
 
 STATUSES = ("pass", "fail", "warn", "manual", "error", "skipped")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -45,6 +49,7 @@ CHANGE_LABEL = {
     "new": "New check",
     "fixed": "Fixed",
     "regressed": "Regressed",
+    "changed": "Changed",
     "unchanged": "Unchanged",
 }
 LOGO_TYPES = {
@@ -90,8 +95,15 @@ class EvidenceView:
     total_rows: int
     in_results: int
     source: str
+    #: The kind code (``api``, ``attestation``...: :mod:`audit.evidence_kind`) and its label.
     kind: str
+    kind_label: str
     widths: list[int] = field(default_factory=list)
+
+    @property
+    def source_detail(self) -> str:
+        """The source, where it says more than the kind's label (an endpoint, a key)."""
+        return "" if self.source.lower() in ("", "none", "attestation") else self.source
 
     @property
     def hidden(self) -> int:
@@ -164,6 +176,20 @@ class ReportView:
     def verdict(self) -> str:
         return "Ready" if self.ready else "Not ready"
 
+    @property
+    def score_short(self) -> str:
+        return SCORE_SHORT
+
+    @property
+    def score_meaning(self) -> str:
+        return SCORE_MEANING
+
+
+def by_severity(items: list[T], severity: Callable[[T], Any]) -> list[T]:
+    """``items`` most severe first (critical ... info, then unknown), otherwise in order."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(items, key=lambda item: rank.get(severity(item), len(rank)))
+
 
 def utc_text(value: Any) -> str:
     """An ISO 8601 timestamp as ``YYYY-MM-DD HH:MM UTC`` (unparseable input shown as is)."""
@@ -176,18 +202,6 @@ def utc_text(value: Any) -> str:
     if stamp.tzinfo is not None:
         stamp = stamp.astimezone(dt.UTC)
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def evidence_kind(check: dict[str, Any]) -> str:
-    """Where a check's evidence came from, in one word or two: API, Attestation, ..."""
-    source = str((check.get("evidence") or {}).get("source") or "").lower()
-    attested = bool(check.get("attestation")) or "attestation" in source
-    api = bool(source) and source.replace("attestation", "").strip(" ;,+") != ""
-    if api and attested:
-        return "API + attestation"
-    if attested:
-        return "Attestation"
-    return "API" if api else "None"
 
 
 def logo_data_uri(path: Any) -> str | None:
@@ -254,7 +268,8 @@ def _evidence(check: dict[str, Any], limits: Limits) -> EvidenceView:
         total_rows=max(int(ev.get("total_rows") or 0), len(rows)),
         in_results=len(rows),
         source=t.clip(ev.get("source") or "", limits.short),
-        kind=evidence_kind(check),
+        kind=evidence_kind.kind_of(check),
+        kind_label=evidence_kind.label_of(check),
         widths=column_widths(columns, shown),
     )
 
@@ -308,8 +323,10 @@ def _baseline(results: dict[str, Any], by_id: dict[str, CheckView]) -> dict[str,
         return None
     changes = base.get("changes") or {}
     groups = []
-    for key in ("regressed", "new", "fixed"):
+    for key in ("regressed", "new", "fixed", "changed"):
         ids = changes.get(key) or []
+        if key == "changed" and not ids:
+            continue  # older results have no such group
         groups.append((CHANGE_LABEL[key], key, [by_id.get(i) or t.clip(i, 80) for i in ids]))
     drift = base.get("evidence_drift") or {}
     return {
@@ -406,7 +423,7 @@ def build_report(results: dict[str, Any], limits: Limits = HTML_LIMITS) -> Repor
         score=int(summary.get("score") or 0),
         counts=[(s, STATUS_LABEL[s], STATUS_SYMBOL[s], int(counts.get(s) or 0)) for s in STATUSES],
         checks=checks,
-        blocking=[by_id[i] for i in blocking_ids if i in by_id],
+        blocking=by_severity([by_id[i] for i in blocking_ids if i in by_id], lambda c: c.severity),
         waived=[c for c in checks if c.waived],
         baseline=_baseline(results, by_id),
         command=t.clip(shlex.join(str(a) for a in run.get("command") or []), limits.text) or "—",

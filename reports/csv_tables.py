@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from audit.evidence_kind import label_of
 from audit.fileio import write_atomic
-from reports import context
 from reports.base import RenderOptions
 from reports.text import csv_cell
 
@@ -34,6 +34,7 @@ FINDINGS_COLUMNS = [
     "waived",
     "summary",
     "evidence_source",
+    "evidence_kind",
     "remediation_first_step",
 ]
 ENCODING = "utf-8-sig"
@@ -66,7 +67,8 @@ def findings_frame(results: dict[str, Any]) -> pd.DataFrame:
                     check.get("status"),
                     bool(waiver.get("active")),
                     check.get("summary"),
-                    ev.get("source") or context.evidence_kind(check).lower(),
+                    ev.get("source") or "",
+                    label_of(check),
                     steps[0],
                 )
             ]

@@ -2,8 +2,9 @@
 
 - The **fleet summary** of ``ws1-audit run --config a.toml --config b.toml ...``:
   ``fleet.html`` (self-contained), ``fleet.pdf`` (PDF/A-3b, landscape, ``fleet.csv``
-  attached) and ``fleet.csv``: one row per tenant with its verdict, exit code, counts and one
-  column per check, and the tenants that could not be audited with the reason.
+  attached), ``fleet.csv`` and ``fleet.json``, as many as the run's ``--format`` asks for:
+  one row per tenant with its verdict, exit code, counts and one column per check, and the
+  tenants that could not be audited with the reason.
 - The **trend** of ``ws1-audit history DIR``: ``trend.csv`` and ``trend.html`` (status counts
   per run as an inline SVG stacked-bar chart, then the table).
 
@@ -24,7 +25,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from audit.fileio import write_atomic
+from audit.fileio import dump_json, write_atomic
+from audit.runner import SCORE_MEANING
 from reports import templating
 from reports import text as t
 from reports.context import STATUS_LABEL, STATUS_SYMBOL, STATUSES, utc_text
@@ -33,6 +35,7 @@ from reports.pdfwriter import PdfAttachment, html_to_pdf, parse_created
 from reports.svg import STATUS_FILL
 
 FLEET_HTML, FLEET_PDF, FLEET_CSV = "fleet.html", "fleet.pdf", "fleet.csv"
+FLEET_JSON = "fleet.json"
 TREND_HTML, TREND_CSV = "trend.html", "trend.csv"
 
 #: What each exit code means; a fleet exits with its worst tenant's (the highest number).
@@ -166,6 +169,7 @@ def _tenant_view(
         "name": t.clip(tenant.get("name") or tenant.get("slug") or "—", SHORT),
         "slug": t.clip(tenant.get("slug") or "", 80),
         "config": t.clip(tenant.get("config") or "", SHORT),
+        "config_name": t.clip(Path(str(tenant.get("config") or "")).name or "—", 80),
         "api_host": t.clip(tenant.get("api_host") or "", SHORT),
         "verdict": verdict,
         "verdict_label": VERDICT_LABEL.get(verdict, verdict),
@@ -200,6 +204,9 @@ def fleet_view(fleet: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     tenants = [
         _tenant_view(x, fleet.get("checks") or [], out_dir) for x in fleet.get("tenants") or []
     ]
+    names = [x["name"].casefold() for x in tenants]
+    for x in tenants:  # tenants that share a display name are told apart by their config
+        x["same_name"] = names.count(x["name"].casefold()) > 1
     code = int(fleet.get("exit_code") or 0)
     return {
         "generated": utc_text(fleet.get("generated_at")),
@@ -215,6 +222,7 @@ def fleet_view(fleet: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         "checks": checks,
         "statuses": [(s, STATUS_LABEL[s], STATUS_SYMBOL[s]) for s in STATUSES],
         "meanings": sorted(EXIT_MEANING.items(), key=lambda kv: -kv[0]),
+        "score_meaning": SCORE_MEANING,
     }
 
 
@@ -230,70 +238,84 @@ def render_fleet_html(fleet: dict[str, Any], out_dir: Path, *, interactive: bool
     )
 
 
-def render_fleet(fleet: dict[str, Any], out_dir: str | Path) -> list[Path]:
-    """Write ``fleet.csv``, ``fleet.html`` and ``fleet.pdf`` into ``out_dir``."""
+def render_fleet(
+    fleet: dict[str, Any],
+    out_dir: str | Path,
+    formats: Sequence[str] = ("json", "html", "pdf", "csv"),
+) -> list[Path]:
+    """Write the fleet summary into ``out_dir`` in the run's ``--format``s: ``fleet.json``
+    (the summary data: json), ``fleet.csv`` (csv), ``fleet.html`` (html) and ``fleet.pdf``
+    (pdf, with fleet.csv attached); the other formats have no fleet summary."""
     out = Path(out_dir)
     data = csv_bytes(fleet_frame(fleet))
-    written = [write_atomic(out / FLEET_CSV, data)]
-    written.append(write_atomic(out / FLEET_HTML, render_fleet_html(fleet, out)))
-    pdf, _problems = html_to_pdf(
-        render_fleet_html(fleet, out, interactive=False),
-        attachments=[PdfAttachment(FLEET_CSV, data, "One row per tenant: verdict, counts, checks")],
-        created=parse_created(fleet.get("generated_at")),
-    )
-    written.append(write_atomic(out / FLEET_PDF, pdf))
+    written = []
+    if "json" in formats:
+        written.append(write_atomic(out / FLEET_JSON, dump_json(fleet)))
+    if "csv" in formats:
+        written.append(write_atomic(out / FLEET_CSV, data))
+    if "html" in formats:
+        written.append(write_atomic(out / FLEET_HTML, render_fleet_html(fleet, out)))
+    if "pdf" in formats:
+        pdf, _problems = html_to_pdf(
+            render_fleet_html(fleet, out, interactive=False),
+            attachments=[
+                PdfAttachment(FLEET_CSV, data, "One row per tenant: verdict, counts, checks")
+            ],
+            created=parse_created(fleet.get("generated_at")),
+        )
+        written.append(write_atomic(out / FLEET_PDF, pdf))
     return written
 
 
 # -- trend --------------------------------------------------------------------------------------
 
 
-def _short_date(value: str) -> str:
+_STAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def _short_date(value: str, *, with_time: bool | int = False) -> str:
+    """``2026-11-23`` (UTC); with the time ``2026-11-23 09:15``, or with ``with_time=2``
+    ``2026-11-23 09:15:02``."""
     try:
         stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return t.clip(value, 16)
-    return stamp.astimezone(dt.UTC).strftime("%Y-%m-%d")
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC).strftime(_STAMP_FORMATS[int(with_time)])
 
 
-def trend_chart(rows: Sequence[dict[str, Any]], *, chart_id: str = "trend") -> Markup:
-    """Status counts per run as an accessible stacked-bar SVG (oldest run on the left).
+def _axis_precision(runs: Sequence[dict[str, Any]]) -> int:
+    """0 (dates), 1 (minutes) or 2 (seconds): the least that tells the runs apart."""
+    for precision in (0, 1):
+        labels = [_short_date(str(r.get("started_at") or ""), with_time=precision) for r in runs]
+        if len(set(labels)) == len(labels):
+            return precision
+    return 2
 
-    Every segment has a tooltip; the legend names each status with its symbol, so the chart
-    reads without colour. Only the newest :data:`CHART_RUNS` runs are drawn.
-    """
-    runs = list(rows)[-CHART_RUNS:]
-    n = max(len(runs), 1)
-    step = max(6, min(44, 720 // n))
-    bar = max(4, round(step * 0.7))
-    left, top, plot_h, bottom = 40, 34, 180, 70
-    width = left + step * n + 20
-    width = max(width, 420)
-    height = top + plot_h + bottom
-    peak = max((sum(int(r.get(s) or 0) for s in STATUSES) for r in runs), default=1) or 1
-    scale = plot_h / peak
-    latest = runs[-1] if runs else {}
-    desc = (
-        f"{len(runs)} run(s). Latest ({_short_date(str(latest.get('started_at') or ''))}): "
-        + ", ".join(f"{STATUS_LABEL[s]} {int(latest.get(s) or 0)}" for s in STATUSES)
-    )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart trend-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
-        f'<title id="{chart_id}-title">Checks per status, per run</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
-    ]
-    # legend
-    x = left
-    for s in STATUSES:
-        parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{STATUS_FILL[s]}"/>')
-        label = f"{STATUS_SYMBOL[s]} {STATUS_LABEL[s]}"
+
+#: Approximate advance of a legend character at font-size 12 (Noto Sans / DejaVu Sans):
+#: generous, so that a label never runs into the next or out of the chart.
+_LEGEND_CHAR_PX = 7.5
+
+
+def _legend(legend: Sequence[tuple[str, str]], left: float) -> list[str]:
+    """The SVG legend: a swatch and its label per status, in one row from ``left``."""
+    parts, x = [], float(left)
+    for s, label in legend:
+        parts.append(f'<rect x="{x:.0f}" y="6" width="12" height="12" fill="{STATUS_FILL[s]}"/>')
         parts.append(
-            f'<text class="chart-label" x="{x + 16}" y="16" font-size="12" fill="#222222">{escape(label)}</text>'
+            f'<text class="chart-label" x="{x + 16:.0f}" y="16" font-size="12" fill="#222222">'
+            f"{escape(label)}</text>"
         )
-        x += 16 + 8 * len(label) + 12
-    # axis and grid
+        x += 16 + _LEGEND_CHAR_PX * len(label) + 14
+    return parts
+
+
+def _grid(peak: int, left: int, top: int, plot_h: int, width: int) -> list[str]:
+    """The y axis: about five ticks up to ``peak``, each with a grid line."""
+    parts = []
+    scale = plot_h / peak
     tick_step = max(1, math.ceil(peak / 5))
     ticks = [n for n in range(0, peak, tick_step) if peak - n >= tick_step / 2] + [peak]
     for tick in ticks:
@@ -306,18 +328,59 @@ def trend_chart(rows: Sequence[dict[str, Any]], *, chart_id: str = "trend") -> M
             f'<text class="chart-label" x="{left - 6}" y="{y + 4:.1f}" font-size="11" '
             f'text-anchor="end" fill="#222222">{tick}</text>'
         )
+    return parts
+
+
+def trend_chart(rows: Sequence[dict[str, Any]], *, chart_id: str = "trend") -> Markup:
+    """Status counts per run as an accessible stacked-bar SVG (oldest run on the left).
+
+    Every segment has a tooltip; the legend names each status with its symbol, so the chart
+    reads without colour. Only the newest :data:`CHART_RUNS` runs are drawn.
+    """
+    runs = list(rows)[-CHART_RUNS:]
+    n = max(len(runs), 1)
+    # runs of the same day are told apart by their time (of the same minute, by seconds)
+    with_time = _axis_precision(runs)
+    step = max(6, min(44, 720 // n))
+    bar = max(4, round(step * 0.7))
+    legend = [(s, f"{STATUS_SYMBOL[s]} {STATUS_LABEL[s]}") for s in STATUSES]
+    legend_w = sum(16 + _LEGEND_CHAR_PX * len(label) + 14 for _, label in legend)
+    # the axis labels are rotated by 40 degrees and end under their bar: room on the left
+    label_w = len(_STAMP_FORMATS[with_time].replace("%Y", "2026")) * 6.0
+    left = max(40, round(label_w * 0.77 - step / 2 + 6))
+    top, plot_h, bottom = 34, 180, round(label_w * 0.65) + 16
+    width = round(max(left + step * n + 20, 420, left + legend_w + 10))
+    height = top + plot_h + bottom
+    peak = max((sum(int(r.get(s) or 0) for s in STATUSES) for r in runs), default=1) or 1
+    scale = plot_h / peak
+    latest = runs[-1] if runs else {}
+    desc = (
+        f"{len(runs)} run(s). Latest "
+        f"({_short_date(str(latest.get('started_at') or ''), with_time=True)}): "
+        + ", ".join(f"{STATUS_LABEL[s]} {int(latest.get(s) or 0)}" for s in STATUSES)
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart trend-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'<title id="{chart_id}-title">Checks per status, per run</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
+    parts += _legend(legend, left)
+    parts += _grid(peak, left, top, plot_h, width)
     label_every = max(1, math.ceil(n / 12))
     for i, run in enumerate(runs):
         x0 = left + i * step + (step - bar) / 2
-        y = top + plot_h
-        date = _short_date(str(run.get("started_at") or ""))
+        y: float = top + plot_h
+        date = _short_date(str(run.get("started_at") or ""), with_time=with_time)
+        when = _short_date(str(run.get("started_at") or ""), with_time=True)
         for s in STATUSES:
             count = int(run.get(s) or 0)
             if not count:
                 continue
             h = count * scale
             y -= h
-            tip = f"{date}: {STATUS_LABEL[s]} {count}"
+            tip = f"{when} UTC: {STATUS_LABEL[s]} {count}"
             parts.append(
                 f'<rect class="bar-{s}" x="{x0:.1f}" y="{y:.1f}" width="{bar}" height="{h:.1f}" '
                 f'fill="{STATUS_FILL[s]}"><title>{escape(tip)}</title></rect>'
@@ -339,12 +402,15 @@ def trend_view(frame: pd.DataFrame, problems: Sequence[str]) -> dict[str, Any]:
         part = frame[frame["series"] == name]
         rows = part.to_dict("records")
         tenants = [x for x in dict.fromkeys(part["tenant"].tolist()) if x]
-        label = name or (tenants[-1] if tenants else "runs")
+        label = (tenants[-1] if tenants else "") or name or "runs"
         table = []
+        precise = _axis_precision(rows) == 2  # runs of the same minute: show the seconds
         for r in reversed(rows[-TABLE_RUNS:]):
             table.append(
                 {
-                    "date": utc_text(r["started_at"]),
+                    "date": _short_date(str(r["started_at"]), with_time=2) + " UTC"
+                    if precise
+                    else utc_text(r["started_at"]),
                     "tenant": t.clip(r["tenant"], SHORT),
                     "ready": bool(r["ready"]),
                     "score": int(r["score"]),
@@ -379,6 +445,7 @@ def trend_view(frame: pd.DataFrame, problems: Sequence[str]) -> dict[str, Any]:
         "problems": [t.clip(p, 300) for p in problems],
         "statuses": [(s, STATUS_LABEL[s], STATUS_SYMBOL[s]) for s in STATUSES],
         "generated": utc_text(dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        "score_meaning": SCORE_MEANING,
     }
 
 
@@ -410,6 +477,7 @@ __all__ = [
     "EXIT_MEANING",
     "FLEET_CSV",
     "FLEET_HTML",
+    "FLEET_JSON",
     "FLEET_PDF",
     "TREND_CSV",
     "TREND_HTML",

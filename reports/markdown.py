@@ -11,9 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from audit.evidence_kind import label_of
 from audit.fileio import write_atomic
+from audit.runner import SCORE_MEANING
 from reports.base import RenderOptions
-from reports.context import CHANGE_LABEL, STATUS_LABEL, STATUS_SYMBOL, STATUSES, utc_text
+from reports.context import (
+    CHANGE_LABEL,
+    STATUS_LABEL,
+    STATUS_SYMBOL,
+    STATUSES,
+    by_severity,
+    utc_text,
+)
 from reports.text import markdown_text as md
 
 FILENAME = "summary.md"
@@ -24,7 +33,10 @@ def _status(status: Any) -> str:
 
 
 def _check_rows(checks: list[dict[str, Any]]) -> list[str]:
-    lines = ["| Check | Severity | Status | Summary |", "| --- | --- | --- | --- |"]
+    lines = [
+        "| Check | Severity | Status | Summary | Evidence |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for c in checks:
         flags = []
         if (c.get("waiver") or {}).get("active"):
@@ -37,7 +49,7 @@ def _check_rows(checks: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {md(c.get('title'), 120)}<br>{md(c.get('id'), 80)} "
             f"| {md(c.get('severity'))} | {_status(c.get('status'))}{note} "
-            f"| {md(c.get('summary'), 200)} |"
+            f"| {md(c.get('summary'), 600)} | {md(label_of(c))} |"
         )
     return lines
 
@@ -51,8 +63,10 @@ def _changes(baseline: dict[str, Any], by_id: dict[Any, dict[str, Any]]) -> list
     for warning in baseline.get("warnings") or []:
         lines.append(f"> ⚠ {md(warning, 300)}")
         lines.append("")
-    for key in ("regressed", "new", "fixed"):
+    for key in ("regressed", "new", "fixed", "changed"):
         ids = changes.get(key) or []
+        if key == "changed" and not ids:
+            continue
         names = ", ".join(md((by_id.get(i) or {}).get("title") or i, 120) for i in ids)
         lines.append(f"- **{CHANGE_LABEL[key]} ({len(ids)}):** {names or 'none'}")
     removed = baseline.get("removed") or []
@@ -73,6 +87,17 @@ def _changes(baseline: dict[str, Any], by_id: dict[Any, dict[str, Any]]) -> list
     return lines
 
 
+def _waived(checks: list[dict[str, Any]]) -> list[str]:
+    waived = [c for c in checks if (c.get("waiver") or {}).get("active")]
+    if not waived:
+        return []
+    names = ", ".join(
+        f"{md(c.get('title'), 120)} (until {md((c.get('waiver') or {}).get('expires'))})"
+        for c in waived
+    )
+    return [f"**Waived:** {names}", ""]
+
+
 def summary_markdown(results: dict[str, Any]) -> str:
     """The Markdown text of ``summary.md``."""
     summary = results.get("summary") or {}
@@ -91,6 +116,8 @@ def summary_markdown(results: dict[str, Any]) -> str:
         f"**Run:** {utc_text(run.get('started_at'))} · **Fail-on:** {fail_on} · "
         f"**Score:** {md(summary.get('score'))}/100",
         "",
+        f"<sub>{md(SCORE_MEANING)}</sub>",
+        "",
         "| " + " | ".join(f"{STATUS_SYMBOL[s]} {STATUS_LABEL[s]}" for s in STATUSES) + " |",
         "|" + " ---: |" * len(STATUSES),
         "| " + " | ".join(str(int(counts.get(s) or 0)) for s in STATUSES) + " |",
@@ -99,24 +126,18 @@ def summary_markdown(results: dict[str, Any]) -> str:
     baseline = results.get("baseline")
     if isinstance(baseline, dict):
         lines += _changes(baseline, by_id)
-    blocking = [by_id[i] for i in summary.get("blocking") or [] if i in by_id]
-    lines.append(f"### Blocking findings ({len(blocking)})")
+    blocking = by_severity(
+        [by_id[i] for i in summary.get("blocking") or [] if i in by_id],
+        lambda c: c.get("severity"),
+    )
+    lines.append(f"### Blocking findings ({len(blocking)}, by severity)")
     lines.append("")
     if blocking:
         lines += _check_rows(blocking)
     else:
         lines.append(f"None: no check of severity {fail_on} or higher blocks readiness.")
     lines.append("")
-    waived = [c for c in checks if (c.get("waiver") or {}).get("active")]
-    if waived:
-        lines.append(
-            "**Waived:** "
-            + ", ".join(
-                f"{md(c.get('title'), 120)} (until {md((c.get('waiver') or {}).get('expires'))})"
-                for c in waived
-            )
-        )
-        lines.append("")
+    lines += _waived(checks)
     others = [c for c in checks if c not in blocking]
     if others:
         lines.append("<details><summary>All other checks</summary>")

@@ -17,6 +17,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from reports.text import shorten
+
 __all__ = [
     "Markup",
     "csp_hash",
@@ -42,6 +44,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["num"] = _thousands
+    env.filters["shorten"] = shorten
+    env.filters["capitalize_first"] = lambda text: str(text)[:1].upper() + str(text)[1:]
     return env
 
 

@@ -46,12 +46,26 @@ def visible(value: Any) -> str:
     return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", as_text(value))
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a word, ending with an ellipsis.
+
+    The cut is at the last space of the allowed length when that keeps at least 60% of it;
+    a string without such a space (a serial number, a run of one character) is cut where
+    the limit falls. Text within the limit is returned as is.
+    """
+    if limit <= 0 or len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    space = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+    if space >= 0.6 * limit:
+        head = head[:space]
+    return head.rstrip(" \t\n,;:") + ELLIPSIS
+
+
 def clip(value: Any, limit: int) -> str:
-    """:func:`visible` text cut to ``limit`` characters, ending with an ellipsis when cut."""
-    text = visible(value)
-    if limit > 0 and len(text) > limit:
-        return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
-    return text
+    """:func:`visible` text cut at a word to ``limit`` characters, ending with an ellipsis
+    when cut (:func:`shorten`)."""
+    return shorten(visible(value), limit)
 
 
 def is_clipped(value: Any, limit: int) -> bool:

@@ -266,7 +266,7 @@ def _evidence(cid: str, status: str) -> dict[str, Any]:
         cols, rows, src = (
             ["API host", "Known SaaS domain"],
             [["as1985.awmdm.com", True]],
-            "API host",
+            "config tenant.api_url (the API host)",
         )
     elif cid == "hub_version":
         cols = ["Endpoint", "Device", "Serial", "Hub version", "Meets 20.10"]
@@ -288,6 +288,15 @@ def _evidence(cid: str, status: str) -> dict[str, Any]:
         src = "attestation"
     elif cid in ("software_distribution", "device_staging"):
         cols, rows, src = [], [], ""
+        if status == "manual":
+            cols, src = ["Setting", "Where to confirm"], "none"
+            rows = [
+                [
+                    "Software Distribution in the Drop Ship OG",
+                    "1. Open Groups & Settings > All Settings > Apps > Workspace ONE > "
+                    "Software Distribution at the Drop Ship OG.",
+                ]
+            ]
         if status == "pass":
             cols = ["Setting", "Attested value", "By", "Date", "Evidence", "SHA-256"]
             rows = [[cid, "true", "J. Doe", "2026-10-01", "https://intranet.example/ticket/42", ""]]

@@ -188,10 +188,14 @@ def test_a_new_app_assigned_on_demand_is_an_added_row(simulator: Any, tmp_path: 
         ("pass", "fail", "regressed"),
         ("pass", "manual", "regressed"),
         ("warn", "error", "regressed"),
-        ("pass", "warn", "unchanged"),
-        ("fail", "error", "unchanged"),
-        ("skipped", "pass", "unchanged"),
+        ("pass", "warn", "changed"),
+        ("fail", "error", "changed"),
+        ("fail", "manual", "changed"),
+        ("manual", "fail", "changed"),
+        ("skipped", "pass", "changed"),
+        ("pass", "skipped", "changed"),
         ("pass", "pass", "unchanged"),
+        ("fail", "fail", "unchanged"),
     ],
 )
 def test_change_of(old: str | None, new: str, change: str) -> None:
@@ -263,3 +267,44 @@ def test_single_run_rejects_a_baseline_folder(tmp_path: Path) -> None:
         env={"SIM_PASSWORD": "x", "SIM_TENANT_CODE": "y"},
     )
     assert proc.returncode == 3 and "expected a results.json file" in proc.stderr
+
+
+def _write(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_diff_names_fail_to_manual_a_change_and_warns_on_order_and_tenant(
+    tmp_path: Path,
+) -> None:
+    """fail -> manual is a change (not "unchanged"); a NEW older than OLD, or of another
+    tenant, is said on stderr while the comparison still runs."""
+    old = json.loads((Path(__file__).parent / "data" / "results_not_ready.json").read_text())
+    new = copy.deepcopy(old)
+    check = next(c for c in new["checks"] if c["id"] == "app_assignments_device_auto")
+    assert check["status"] == "fail"
+    check["status"] = "manual"
+    new["run"]["started_at"] = "2026-11-30T09:00:00Z"
+    old_path, new_path = _write(tmp_path / "old.json", old), _write(tmp_path / "new.json", new)
+
+    diff = ws1("diff", str(old_path), str(new_path))
+    assert diff.returncode == 0, diff.stdout + diff.stderr  # a change, not a regression
+    rows = {
+        line.split()[1]: line.split() for line in diff.stdout.splitlines()[2:] if line[:2] == "  "
+    }
+    assert rows["app_assignments_device_auto"][0] == "changed"
+    assert rows["app_assignments_device_auto"][-1] == "manual"
+    assert "1 changed" in diff.stdout and diff.stderr == ""
+
+    swapped = ws1("diff", str(new_path), str(old_path))
+    assert "warning: NEW (2026-11-23T09:15:02+00:00) is older than OLD" in swapped.stderr
+
+    other = copy.deepcopy(new)
+    other["tenant"]["name"] = "Fabrikam"
+    other_path = _write(tmp_path / "other.json", other)
+    across = ws1("diff", str(old_path), str(other_path))
+    assert "warning: the baseline is from another tenant ('Contoso Ltd', now 'Fabrikam')" in (
+        across.stderr
+    )
+    as_json = json.loads(ws1("diff", "--json", str(old_path), str(new_path)).stdout)
+    assert as_json["changes"]["changed"] == ["app_assignments_device_auto"]

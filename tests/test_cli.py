@@ -206,37 +206,12 @@ def test_redacted_argv(argv: list[str], expected: list[str]) -> None:
 
 def test_progress_shows_on_a_terminal_and_not_with_quiet(tmp_path: Path) -> None:
     """Progress goes to stderr only when it is a terminal, and --quiet silences it."""
-    import pty
+    from test_terminal import on_a_terminal
 
     def stderr_on_a_tty(*args: str) -> str:
-        leader, follower = pty.openpty()
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-c", "from audit.cli import main; main()", *args],
-                stdout=subprocess.DEVNULL,
-                stderr=follower,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1"},
-                cwd=ROOT,
-                timeout=300,
-            )
-            os.close(follower)
-            follower = -1
-            chunks = []
-            while True:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:  # the pty closes with the child
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            assert proc.returncode == 0
-            return b"".join(chunks).decode("utf-8", "replace")
-        finally:
-            if follower != -1:
-                os.close(follower)
-            os.close(leader)
+        code, text = on_a_terminal(*args, stdout=False)
+        assert code == 0, text
+        return text
 
     shown = stderr_on_a_tty("demo", "--out", str(tmp_path / "a"), "--format", "json,md")
     assert "Collecting from http://127.0.0.1" in shown and "device inventories: 12/12" in shown

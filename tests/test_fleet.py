@@ -7,6 +7,7 @@ fleet summary that names the failed tenant, and the worst exit code.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from test_cli import write_config, ws1
 from audit import fleet, pipeline
 from audit.errors import UsageError
 from audit.simulator import load_scenario
+from reports.fleet import render_fleet
 
 WRONG = "wr0ng-Passw0rd-31337"
 
@@ -62,7 +64,7 @@ def test_a_fleet_of_three_with_wrong_credentials(
     out = tmp_path / "out"
     configs = [str(folder / f"{n}.toml") for n in ("Contoso Ready", "Fabrikam", "Northwind")]
     args = [a for c in configs for a in ("--config", c)]
-    proc = ws1("run", *args, "--out", str(out), "--format", "json,md", env=env)
+    proc = ws1("run", *args, "--out", str(out), "--format", "json,MD,csv,html", env=env)
     assert proc.returncode == 4, proc.stdout + proc.stderr  # the worst tenant's: collection failed
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
         "contoso-ready",
@@ -89,8 +91,14 @@ def test_a_fleet_of_three_with_wrong_credentials(
 
     html = (out / "fleet.html").read_text(encoding="utf-8")
     assert "Tenants that could not be audited" in html and "Northwind" in html and "401" in html
-    assert 'href="contoso-ready/results.json"' in html  # html was not asked for: link the results
-    pdf = PdfReader(io.BytesIO((out / "fleet.pdf").read_bytes()))
+    assert 'href="contoso-ready/report.html"' in html
+    assert 'href="northwind/error.txt"' in html
+    # --format honoured for the fleet summary too: no pdf asked, no fleet.pdf
+    assert not (out / "fleet.pdf").exists() and (out / "fleet.json").is_file()
+    summary = json.loads((out / "fleet.json").read_text(encoding="utf-8"))
+    assert [t["exit_code"] for t in summary["tenants"]] == [0, 1, 4]
+    [pdf_path] = render_fleet(summary, tmp_path / "pdf", ["pdf"])
+    pdf = PdfReader(io.BytesIO(pdf_path.read_bytes()))
     text = "".join(page.extract_text() for page in pdf.pages)
     assert "Northwind" in text and "not audited" in text.lower()
     assert "fleet.csv" in pdf.attachments
@@ -113,7 +121,7 @@ def test_a_config_folder_with_a_bad_config(
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    proc = ws1("run", "--config", str(folder), "--out", str(out), "--format", "json", env=env)
+    proc = ws1("run", "--config", str(folder), "--out", str(out), "--format", "json,csv", env=env)
     assert proc.returncode == 3, proc.stdout + proc.stderr  # 3 (config) outranks 1 and 0
     note = (out / "zeta-gmbh" / "error.txt").read_text(encoding="utf-8")
     assert "tenant.usernme: unknown key" in note and "exit code: 3" in note
@@ -148,7 +156,7 @@ def test_the_history_and_baseline_of_a_fleet_are_per_tenant(
         "--out",
         str(tmp_path / "d2"),
         "--format",
-        "json",
+        "json,csv",
         "--history",
         str(hist),
         env=env,
@@ -167,7 +175,7 @@ def test_the_history_and_baseline_of_a_fleet_are_per_tenant(
         "--out",
         str(tmp_path / "d3"),
         "--format",
-        "json",
+        "json,csv",
         "--baseline",
         str(tmp_path / "d1"),
         env=env,

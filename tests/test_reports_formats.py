@@ -79,8 +79,13 @@ def test_findings_csv_has_one_row_per_check(tmp_path: Path, not_ready: dict[str,
     assert row["waived"] in (True, "True")
     assert row["evidence_source"] == "/api/mdm/devices/{id}/apps"
     assert row["remediation_first_step"].startswith("1. Go to Groups & Settings")
-    manual = frame.set_index("id").loc["software_distribution"]
-    assert manual["evidence_source"] == "none"
+    kinds = frame.set_index("id")["evidence_kind"].to_dict()
+    assert kinds["hub_version"] == "API"
+    assert kinds["saas_tenant"] == "Configuration"  # the API host in the config
+    assert kinds["hub_auto_update"] == "Attestation"
+    assert kinds["autodiscovery_domain"] == "Discovery service"
+    assert kinds["software_distribution"] == "None: a person must confirm"
+    assert frame.set_index("id").loc["software_distribution"]["evidence_source"] == "none"
 
 
 def test_evidence_csv_has_one_row_per_evidence_row(
@@ -155,7 +160,7 @@ def test_junit_maps_statuses(tmp_path: Path, not_ready: dict[str, Any]) -> None:
         expected = {
             "fail": {Failure},
             "error": {Error},
-            "manual": {Skipped},
+            "manual": {Failure} if check["blocking"] else {Skipped},
             "skipped": {Skipped},
             "pass": set(),
             "warn": set(),
@@ -166,11 +171,60 @@ def test_junit_maps_statuses(tmp_path: Path, not_ready: dict[str, Any]) -> None:
     assert "Remediation:" in failure.text
     assert cases["devices_registered"].result[0].message.startswith("[waiver expired")
     assert "WARNING" in cases["hub_auto_update"].system_out
-    assert cases["software_distribution"].result[0].message.startswith("manual:")
     suite = next(iter(JUnitXml.fromfile(str(path))))
-    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (16, 4, 1, 2)
+    # the blocking manual check is a failure, the skipped check stays skipped
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (16, 5, 1, 1)
     props = {p.name: p.value for p in suite.properties()}
     assert props["ready"] == "false" and props["fail_on"] == "medium"
+
+
+def test_junit_blocking_manual_is_a_failure_saying_what_to_confirm(
+    tmp_path: Path, not_ready: dict[str, Any]
+) -> None:
+    [path] = junit_xml.render(not_ready, tmp_path, RenderOptions())
+    [manual] = cases_result = _cases(path)["software_distribution"].result
+    assert isinstance(manual, Failure) and cases_result
+    assert manual.type == "manual"
+    assert manual.message.startswith("manual: a person must confirm")
+    assert "A person must confirm:" in manual.text
+    assert "Software Distribution in the Drop Ship OG: 1. Open Groups & Settings" in manual.text
+    assert "Evidence: None: a person must confirm" in manual.text
+    # the same check below --fail-on does not block: it is skipped, still saying why
+    data = json.loads(json.dumps(not_ready))
+    check = next(c for c in data["checks"] if c["id"] == "software_distribution")
+    check["blocking"] = False
+    data["summary"]["blocking"].remove("software_distribution")
+    [path] = junit_xml.render(data, tmp_path, RenderOptions())
+    [skipped] = _cases(path)["software_distribution"].result
+    assert isinstance(skipped, Skipped) and skipped.message.startswith("manual:")
+    suite = next(iter(JUnitXml.fromfile(str(path))))
+    assert (suite.failures, suite.skipped) == (4, 2)
+
+
+def test_junit_testcase_properties_name_the_evidence_kind(
+    tmp_path: Path, not_ready: dict[str, Any]
+) -> None:
+    [path] = junit_xml.render(not_ready, tmp_path, RenderOptions())
+    cases = _cases(path)
+
+    def props(check_id: str) -> dict[str, str]:
+        element = cases[check_id]._elem.find("properties")
+        return {p.get("name"): p.get("value") for p in element.iter("property")}
+
+    assert props("uem_version")["evidence_kind"] == "api"
+    assert props("uem_version")["evidence_source"] == "/api/system/info"
+    assert props("saas_tenant")["evidence_kind"] == "config"
+    assert props("hub_auto_update")["evidence_kind"] == "attestation"
+    assert props("autodiscovery_domain")["evidence_kind"] == "discovery"
+    assert props("software_distribution") == {
+        "severity": "high",
+        "status": "manual",
+        "blocking": "true",
+        "waived": "false",
+        "evidence_kind": "none",
+        "evidence_source": "none",
+    }
+    assert "Evidence: Attestation (" in cases["auto_enrollment_disabled"].result[0].text
 
 
 def test_junit_survives_hostile_strings(tmp_path: Path, hostile: dict[str, Any]) -> None:
@@ -197,7 +251,14 @@ def test_summary_md_verdict_counts_blocking_and_changes(
     text = path.read_text(encoding="utf-8")
     assert text.startswith("## ❌ Not ready")
     assert "| 8 | 4 | 1 | 1 | 1 | 1 |" in text
-    assert "### Blocking findings (5)" in text
+    assert "### Blocking findings (5, by severity)" in text
+    section = text.split("### Blocking findings")[1].split("\n\n")[1]  # the table
+    rows = [line for line in section.splitlines() if "<br>" in line]
+    severities = [row.split(" | ")[1] for row in rows]
+    assert severities == ["high", "high", "high", "high", "medium"]  # most severe first
+    assert "| Check | Severity | Status | Summary | Evidence |" in text
+    assert "| None: a person must confirm |" in text and "| Attestation |" in text
+    assert "<sub>The score is the severity-weighted share of the checks that are met" in text
     assert "- **Regressed (1):** Windows Desktop Auto Enrollment is disabled" in text
     assert "(waived)" in text and "(waiver expired)" in text
     assert len(text.encode()) < 20_000
@@ -217,8 +278,8 @@ def test_summary_md_escapes_tenant_strings(hostile: dict[str, Any]) -> None:
     assert "&lt;script&gt;" in text
     for line in text.splitlines():
         if line.startswith("| ") and "Samples:" in line:
-            # six columns' worth of pipes: tenant pipes are escaped, not cell separators
-            assert line.replace("\\|", "").count("|") == 5
+            # five columns' worth of pipes: tenant pipes are escaped, not cell separators
+            assert line.replace("\\|", "").count("|") == 6
     assert "[link](http" not in text
 
 

@@ -275,3 +275,148 @@ def test_no_tenant_script_runs_and_dark_theme(chromium: Any, tmp_path: Path) -> 
     page.screenshot(path=str(tmp_path / "report-dark.png"))
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert errors == []
+
+
+# ---- nothing clipped, nothing overlapping, at 1280 px --------------------------------------
+
+
+@pytest.mark.browser
+@browser
+def test_matrix_cells_show_the_whole_requirement(chromium: Any, tmp_path: Path) -> None:
+    results = load("results_not_ready.json")
+    [path] = html_report.render(results, tmp_path, RenderOptions())
+    page, _, errors = _open(chromium, path)
+    cells = page.eval_on_selector_all(
+        "table.matrix tbody tr",
+        """rows => rows.map(r => {
+            const td = r.querySelector('td');
+            return [td.innerText, td.scrollWidth <= td.clientWidth + 1,
+                    r.querySelector('th a').innerText];
+        })""",
+    )
+    assert [c[0] for c in cells] == [c["requirement"] for c in results["checks"]]
+    assert all(fits for _, fits, _ in cells)
+    assert [c[2] for c in cells] == [c["title"] for c in results["checks"]]
+    kinds = page.eval_on_selector_all(
+        "table.matrix tbody tr td:last-child", "tds => tds.map(td => td.innerText)"
+    )
+    assert kinds[1] == "Configuration" and kinds[6] == "Discovery service"
+    assert kinds[4] == "None: a person must confirm" and kinds[3] == "Attestation"
+    assert errors == []
+
+
+def _fleet(tmp_path: Path) -> dict[str, Any]:
+    """A fleet summary of three tenants, two of which share the display name "Contoso"."""
+    tenants = []
+    for slug, name, data in (
+        ("contoso", "Contoso", load("results_not_ready.json")),
+        ("contoso-2", "Contoso", load("results_ready.json")),
+        ("fabrikam", "Fabrikam", load("results_not_ready.json")),
+    ):
+        (tmp_path / slug).mkdir(parents=True, exist_ok=True)
+        (tmp_path / slug / "report.html").write_text("<p>report</p>", encoding="utf-8")
+        summary = data["summary"]
+        tenants.append(
+            {
+                "slug": slug,
+                "name": name,
+                "config": f"tenants/{slug}-prod.toml",
+                "api_host": data["tenant"]["api_host"],
+                "exit_code": 0 if summary["ready"] else 1,
+                "problem": None,
+                "verdict": "ready" if summary["ready"] else "not-ready",
+                "fail_on": summary["fail_on"],
+                "score": summary["score"],
+                "counts": summary["counts"],
+                "waived": summary["waived"],
+                "blocking": summary["blocking"],
+                "changes": None,
+                "checks": {
+                    c["id"]: {"status": c["status"], "waived": False, "blocking": c["blocking"]}
+                    for c in data["checks"]
+                },
+            }
+        )
+    checks = load("results_ready.json")["checks"]
+    return {
+        "generated_at": "2026-11-23T09:20:00Z",
+        "tool_version": "0.1.0",
+        "fail_on": "medium",
+        "exit_code": 1,
+        "tenants": tenants,
+        "checks": [{"id": c["id"], "title": c["title"], "severity": c["severity"]} for c in checks],
+    }
+
+
+@pytest.mark.browser
+@browser
+def test_fleet_page_tells_same_named_tenants_apart_and_nothing_overlaps(
+    chromium: Any, tmp_path: Path
+) -> None:
+    from reports.fleet import render_fleet
+
+    [path] = render_fleet(_fleet(tmp_path), tmp_path, ["html"])
+    page, _, errors = _open(chromium, path)
+    names = page.eval_on_selector_all(
+        "table.fleet-matrix tbody th", "ths => ths.map(th => th.innerText)"
+    )
+    assert names == ["Contoso (contoso-prod.toml)", "Contoso (contoso-2-prod.toml)", "Fabrikam"]
+    tenants = page.eval_on_selector_all(
+        "table.fleet tbody th", "ths => ths.map(th => th.innerText)"
+    )
+    assert "config contoso-prod.toml" in tenants[0] and "config contoso-2-prod.toml" in tenants[1]
+    # the numbered check legend in two columns: the second column's numbers (drawn in the
+    # gap, outside each item) never reach into the first column's text
+    boxes = page.eval_on_selector_all(
+        "ol.legend li",
+        "lis => lis.map(li => { const r = li.getBoundingClientRect(); return [r.left, r.right]; })",
+    )
+    lefts = sorted({round(left) for left, _ in boxes})
+    assert len(lefts) == 2, lefts
+    first_right = max(right for left, right in boxes if round(left) == lefts[0])
+    marker = page.evaluate(
+        "() => { const li = document.querySelector('ol.legend li:last-child');"
+        " const c = document.createElement('canvas').getContext('2d');"
+        " c.font = getComputedStyle(li).font; return c.measureText('16. ').width; }"
+    )
+    assert lefts[1] - first_right >= marker, (lefts, first_right, marker)
+    assert errors == []
+
+
+@pytest.mark.browser
+@browser
+def test_trend_legend_fits_and_same_day_runs_show_their_time(chromium: Any, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from audit import history
+    from reports.fleet import render_trend
+
+    hist = tmp_path / "history"
+    for i, stamp in enumerate(("09:15:02", "13:40:10", "13:40:55")):
+        data = load("results_not_ready.json")
+        data["run"]["started_at"] = f"2026-11-23T{stamp}Z"
+        data["run"]["id"] = f"{i}{i}{i}{i}aaaa-0000-4000-8000-000000000000"
+        history.record(data, hist)
+    found = history.trend(hist)
+    assert isinstance(found.frame, pd.DataFrame)
+    [_, path] = render_trend(found.frame, tmp_path, found.problems)
+    page, _, errors = _open(chromium, path)
+    svg = page.query_selector("svg.trend-chart")
+    assert svg is not None
+    width = float(svg.get_attribute("width") or 0)
+    legend_right = page.eval_on_selector_all(
+        "svg.trend-chart > text.chart-label[y='16']",
+        "ts => Math.max(...ts.map(t => t.getBBox().x + t.getBBox().width))",
+    )
+    assert legend_right <= width, (legend_right, width)
+    labels = page.eval_on_selector_all(
+        "svg.trend-chart text[transform]", "ts => ts.map(t => t.textContent)"
+    )
+    # two runs in the same minute are told apart by seconds
+    assert labels == ["2026-11-23 09:15:02", "2026-11-23 13:40:10", "2026-11-23 13:40:55"]
+    left_edges = page.eval_on_selector_all(
+        "svg.trend-chart text[transform]",
+        "ts => ts.map(t => t.getBoundingClientRect().left - t.ownerSVGElement.getBoundingClientRect().left)",
+    )
+    assert min(left_edges) >= 0  # no axis label runs off the chart's left edge
+    assert errors == []

@@ -216,3 +216,61 @@ def test_size_and_time_stay_bounded_at_50000_rows(capsys: pytest.CaptureFixture[
             mb = size / 1e6
             print(f"\nreport.pdf with {rows:>6,} evidence rows: {seconds:.2f} s, {mb:.2f} MB")
     assert figures[50_000][1] < 2_000_000
+
+
+def _matrix_page(reader: PdfReader) -> str:
+    pages = (page.extract_text() or "" for page in reader.pages)
+    return next(_flat(text) for text in pages if text.startswith("Requirement matrix\n"))
+
+
+def test_matrix_shows_every_requirement_whole_and_the_right_evidence_kind(
+    reader: PdfReader, not_ready: dict[str, Any]
+) -> None:
+    matrix = _matrix_page(reader)
+    assert "…" not in matrix  # nothing clipped
+    for check in not_ready["checks"]:
+        for word in check["requirement"].split()[-4:]:  # the end of every requirement is there
+            assert word in matrix, (check["id"], word)
+    # the kind of evidence, never "API" for what is not the API
+    for label in ("Configuration", "Discovery service", "Attestation"):
+        assert label in matrix, label
+    assert "None: a person must confirm" in matrix  # software_distribution is manual
+    assert "None: not applicable (skipped)" in matrix  # device_staging is skipped
+
+
+def test_check_pages_label_the_evidence_kind(full_text: str) -> None:
+    text = _flat(full_text)
+    assert "Evidence source" not in text and "API: none" not in text
+    assert "Evidence None: a person must confirm" in text
+    assert "Evidence Configuration: config tenant.api_url (the API host)" in text
+    assert "Evidence API: /api/system/info" in text
+    assert "Evidence Attestation" in text
+
+
+def test_blocking_findings_are_listed_by_severity_and_the_score_explained(
+    reader: PdfReader, not_ready: dict[str, Any]
+) -> None:
+    summary = _flat(reader.pages[1].extract_text())
+    assert "Blocking findings, most severe first" in summary
+    listed = summary.split("Blocking findings, most severe first")[1]
+    titles = {c["id"]: c["title"] for c in not_ready["checks"]}
+    blocking = [c for c in not_ready["checks"] if c["blocking"]]
+    positions = [listed.index(titles[c["id"]]) for c in blocking]
+    rank = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+    in_order = [c["severity"] for _, c in sorted(zip(positions, blocking, strict=True))]
+    assert in_order == sorted(in_order, key=rank.__getitem__)
+    for check in blocking:  # whole summaries, not clipped
+        assert check["summary"] in listed
+    assert "Score 63/100: the severity-weighted share of the checks that are met" in summary
+
+
+def test_a_long_requirement_is_cut_at_a_word_and_says_so() -> None:
+    results = load("results_not_ready.json")
+    results["checks"][0]["requirement"] = "Use a supported console release. " * 30
+    html = pdf_report.report_html_for_pdf(results, RenderOptions())
+    matrix = html[html.index('id="matrix"') : html.index('id="checks"')]
+    assert "(shortened; the full text is in the check&#39;s section)" in matrix
+    cut = matrix.split("<tbody>")[1].split("<td>")[1].split(" <span")[0]
+    whole = "Use a supported console release. " * 30
+    assert cut.endswith("…") and len(cut) <= 400 and whole.startswith(cut[:-1])
+    assert whole[len(cut) - 1] == " "  # cut at a word

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from audit.simulator.faults import FaultPlan, FaultSpecError
@@ -55,12 +56,14 @@ def serve(
     host: str = "127.0.0.1",
     out: TextIO | None = None,
     stop: threading.Event | None = None,
+    notes: Callable[[SimulatorServer], Sequence[str]] | None = None,
     **options: Any,
 ) -> None:
     """Serve ``tenant`` until KeyboardInterrupt (or ``stop`` is set), printing how to connect.
 
     Prints the API, token and discovery URLs and the tenant's simulated credentials (they
-    are not secrets: they ship with the scenario) to ``out`` (default stdout). ``options``
+    are not secrets: they ship with the scenario) to ``out`` (default stdout), then the lines
+    ``notes(server)`` returns (the CLI adds a config that audits the tenant). ``options``
     go to :class:`SimulatorServer` (``ssl_context``, ``page_size_cap``, ``seed``, ...).
     """
     stream = out or sys.stdout
@@ -83,6 +86,8 @@ def serve(
             lines.append(f"  latency:        {latency_ms} ms per request")
         if server.faults:
             lines.append(f"  faults:         {server.faults.spec}")
+        if notes is not None:
+            lines.extend(notes(server))
         lines.append("Press Ctrl+C to stop.")
         print("\n".join(lines), file=stream, flush=True)
         waiter = stop or threading.Event()
