@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from audit.uem.catalogue import API_ROOT
+
 KINDS = ("api", "discovery", "config", "attestation", "none")
 LABELS = {
     "api": "API",
@@ -57,7 +59,7 @@ def _part_kind(part: str) -> str:
         return "config"
     if "attestation" in text:
         return "attestation"
-    if "/api/" in text or text.startswith(("get ", "post ")):
+    if f"{API_ROOT}/" in text or text.startswith(("get ", "post ")):
         return "api"
     return "none"
 
