@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from audit.errors import AuthenticationError, ConfigError
-from audit.redact import register_secret
+from audit.redact import Redactor, register_secret, scrub
 from audit.uem.recorder import Recorder
+from audit.uem.wire import tls_failure
 
 if TYPE_CHECKING:
     from audit.config import Config
@@ -155,8 +156,9 @@ class OAuthClientCredentials(Auth):
         return self._token
 
     def _clean(self, text: str) -> str:
-        for secret in self.secret_values():
-            text = text.replace(secret, "[REDACTED]")
+        """``text`` without any secret in any encoding (a token endpoint may echo the form
+        it received, URL-encoded), on one line."""
+        text = Redactor(self.secret_values()).scrub(scrub(text))
         return " ".join(text.split())[:300]
 
     async def _fetch(self, ctx: AuthContext) -> None:
@@ -173,18 +175,24 @@ class OAuthClientCredentials(Auth):
             t0 = time.perf_counter()
             status: int | None = None
             try:
-                resp = await ctx.http.post(
-                    self.token_url,
-                    data=form,
-                    headers={"Accept": "application/json"},
-                    timeout=ctx.timeout_s,
-                    follow_redirects=False,
-                )
+                async with asyncio.timeout(ctx.timeout_s):  # a deadline, not a per-read timeout
+                    resp = await ctx.http.post(
+                        self.token_url,
+                        data=form,
+                        headers={"Accept": "application/json"},
+                        timeout=ctx.timeout_s,
+                        follow_redirects=False,
+                    )
+            except TimeoutError:
+                problem = f"gave no complete answer within {ctx.timeout_s:g} s"
+                retryable = True
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 detail = self._clean(str(exc)) or type(exc).__name__
                 problem = f"could not be reached ({type(exc).__name__}: {detail})"
-                retryable = isinstance(exc, httpx.TransportError) and not isinstance(
-                    exc, httpx.UnsupportedProtocol
+                retryable = (
+                    isinstance(exc, httpx.TransportError)
+                    and not isinstance(exc, httpx.UnsupportedProtocol)
+                    and tls_failure(exc) is None
                 )
             else:
                 status = resp.status_code
