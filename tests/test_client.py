@@ -478,7 +478,8 @@ def test_transport_errors_are_retried_then_translated() -> None:
         run(scenario())
     assert calls == 3 and len(sleeps.delays) == 2
     assert str(info.value) == (
-        "GET /api/system/info failed after 3 attempts: ConnectError: connection refused"
+        "GET /api/system/info failed after 3 attempts: ConnectError: cannot connect to "
+        "as1234.awmdm.com:443: connection refused"
     )
     assert isinstance(info.value.__cause__, httpx.ConnectError)
 
