@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.errors import ConfigError
-from audit.redact import register_basic_pair, register_secret
+from audit.config_checks import check_values
+from audit.errors import ConfigError, InputFileError
+from audit.fileio import read_regular
+from audit.redact import PROCESS, Redactor
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
@@ -29,6 +31,8 @@ REGION_TOKEN_URLS = {
     "uat": "https://uat.uemauth.workspaceone.com/connect/token",
 }
 DEFAULT_AUTODISCOVERY_URL = "https://discovery.awmdm.com"
+#: A config file larger than this is not a config.
+MAX_CONFIG_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,37 @@ class Key:
     required: bool = False
     choices: tuple[str, ...] = ()
     doc: str = ""
+    #: Bounds of an int or float: at least ``least``, above ``above``, below ``below``.
+    least: float | None = None
+    above: float | None = None
+    below: float | None = None
 
     def expected(self) -> str:
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices)
+        return self._kind_text() + self._bounds_text()
+
+    def _bounds_text(self) -> str:
+        parts = []
+        if self.least is not None:
+            parts.append(f"at least {self.least:g}")
+        if self.above is not None:
+            parts.append(f"above {self.above:g}")
+        if self.below is not None:
+            parts.append(f"below {self.below:g}")
+        return (" " + " and ".join(parts)) if parts else ""
+
+    def in_bounds(self, value: float) -> bool:
+        """Whether a number meets the bounds (NaN and infinities never do)."""
+        if value != value or value in (float("inf"), float("-inf")):
+            return False
+        return not (
+            (self.least is not None and value < self.least)
+            or (self.above is not None and value <= self.above)
+            or (self.below is not None and value >= self.below)
+        )
+
+    def _kind_text(self) -> str:
         return {
             "str": "a string",
             "int": "an integer",
@@ -78,6 +109,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "choice", choices=tuple(REGION_TOKEN_URLS), doc="OAuth: na, emea, apac or uat"
         ),
         "verify_tls": Key("bool", True, doc="Verify TLS certificates (leave true)"),
+        "allow_insecure_http": Key(
+            "bool",
+            False,
+            doc="Allow http:// URLs (credentials travel in clear: simulators and labs only)",
+        ),
         "ca_bundle": Key("path", doc="PEM bundle of a private CA"),
     },
     "dropship": {
@@ -98,15 +134,32 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "requirements": {
         "min_uem_version": Key("str", "2105", doc="Lowest acceptable UEM console release"),
         "min_hub_version": Key("str", "20.10", doc="Lowest acceptable Intelligent Hub for Windows"),
-        "attestation_max_age_days": Key("int", 90, doc="Older attestations give warn"),
+        "attestation_max_age_days": Key("int", 90, doc="Older attestations give warn", least=0),
     },
     "collect": {
-        "concurrency": Key("int", 8, doc="Requests in flight at most"),
-        "timeout_s": Key("float", 30.0, doc="Per-request timeout in seconds"),
-        "retries": Key("int", 4, doc="Retries of a request on 429, 502-504 and network errors"),
-        "request_budget": Key("int", 20000, doc="Requests one run may make at most"),
+        "concurrency": Key("int", 8, doc="Requests in flight at most", least=1),
+        "timeout_s": Key(
+            "float",
+            30.0,
+            doc="Deadline of one request in seconds (connect, headers and body)",
+            above=0,
+        ),
+        "retries": Key(
+            "int", 4, doc="Retries of a request on 429, 502-504 and network errors", least=0
+        ),
+        "request_budget": Key("int", 20000, doc="Requests one run may make at most", least=1),
         "quota_reserve": Key(
-            "float", 0.5, doc="Share of x-ratelimit-remaining left for other integrations"
+            "float",
+            0.5,
+            doc="Share of x-ratelimit-remaining left for other integrations",
+            least=0,
+            below=1,
+        ),
+        "max_response_mb": Key(
+            "int",
+            64,
+            doc="Largest answer read, in MB once decompressed; a larger one is a gap",
+            least=1,
         ),
         "cache_dir": Key("path", doc="Cache for incremental collection (unset: no cache)"),
     },
@@ -197,6 +250,9 @@ class Config:
     secrets: Secrets = field(default_factory=Secrets)
     source: str = "<defaults>"
     base_dir: Path = field(default_factory=Path.cwd)
+    #: Every form of every secret of this config (and what the client learns while
+    #: collecting): the one redactor of this tenant's snapshot, results and reports.
+    redactor: Redactor = field(default_factory=Redactor, repr=False, compare=False)
 
     @property
     def token_url(self) -> str | None:
@@ -233,16 +289,11 @@ def _coerce(file: str, where: str, key: Key, value: Any, base_dir: Path) -> Any:
         if not isinstance(value, str):
             raise bad()
         return value
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
+    if kind in ("int", "float"):
+        numeric = int | float if kind == "float" else int
+        if isinstance(value, bool) or not isinstance(value, numeric) or not key.in_bounds(value):
             raise bad()
-        if value < 0:
-            raise ConfigError(file, where, f"expected a non-negative integer, got {value!r}")
-        return value
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise bad()
-        return float(value)
+        return float(value) if kind == "float" else value
     if kind == "bool":
         if not isinstance(value, bool):
             raise bad()
@@ -388,10 +439,13 @@ def parse_config(
         if att.evidence and "://" not in att.evidence and not Path(att.evidence).is_absolute():
             attestations[i] = Attestation(**{**att.__dict__, "evidence": str(base / att.evidence)})
     secrets = _read_secrets(file, sections["tenant"], env) if need_secrets else Secrets()
-    for value in secrets.values():
-        register_secret(value)
-    if secrets.password and sections["tenant"].get("username"):
-        register_basic_pair(str(sections["tenant"]["username"]), secrets.password)
+    check_values(file, sections, attestations, secrets)
+    redactor = Redactor()
+    username = sections["tenant"].get("username")
+    for target in (redactor, PROCESS):  # this tenant's, and everything the process prints
+        target.add(*secrets.values())
+        if secrets.password and username:
+            target.add_pair(str(username), secrets.password)
     return Config(
         **sections,
         attestations=attestations,
@@ -399,6 +453,7 @@ def parse_config(
         secrets=secrets,
         source=file,
         base_dir=base,
+        redactor=redactor,
     )
 
 
@@ -408,9 +463,9 @@ def load_config(
     """Read and validate a config file; every problem is a one-line ConfigError."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ConfigError(str(p), "", f"cannot read: {exc.strerror or exc}") from exc
+        raw = read_regular(p, MAX_CONFIG_BYTES)
+    except InputFileError as exc:
+        raise ConfigError(str(p), "", exc.problem) from exc
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -51,6 +51,7 @@ META = CheckMeta(
         "section.",
     ),
     references=(REF_DSP_ONLINE,),
+    settings=("drop_ship_provisioning",),
 )
 
 
@@ -95,9 +96,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
             ),
         )
 
-    return decide_by_attestation(
-        ctx, META, SETTING, names=("drop_ship_provisioning",), otherwise=inferred
-    )
+    return decide_by_attestation(ctx, META, SETTING, names=META.settings, otherwise=inferred)
 
 
 CHECK = Check(META, evaluate)

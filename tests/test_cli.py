@@ -21,8 +21,10 @@ def ws1(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the real console entry point in a subprocess (stdin closed, not a terminal)."""
+    from robust_helpers import without_http_warning
+
     full_env = {**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1", **(env or {})}
-    return subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-c", "from audit.cli import main; main()", *args],
         capture_output=True,
         text=True,
@@ -31,6 +33,8 @@ def ws1(
         timeout=300,
         stdin=subprocess.DEVNULL,
     )
+    proc.stderr = without_http_warning(proc.stderr)  # pinned by test_tls.py
+    return proc
 
 
 def write_config(tmp_path: Path, api_url: str, extra: str = "") -> Path:
@@ -40,6 +44,7 @@ def write_config(tmp_path: Path, api_url: str, extra: str = "") -> Path:
 [tenant]
 name = "Contoso (simulated)"
 api_url = "{api_url}"
+allow_insecure_http = {"true" if api_url.startswith("http://") else "false"}
 username = "auditor"
 password_env = "SIM_PASSWORD"
 tenant_code_env = "SIM_TENANT_CODE"
