@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
-from audit import TOOL_NAME, __version__
+from audit import TOOL_NAME, __version__, og_lookup
 from audit.cache import ResponseCache
 from audit.config import Config
 from audit.errors import AuthenticationError, BudgetExhausted, CollectionError, TransportError
@@ -197,18 +197,21 @@ class Collector:
 
     async def _find_og(self) -> dict[str, Any] | None:
         group_id = str(self.ds["organization_group"])
-        rows = await self._list(
-            "og_search",
-            "/api/system/groups/search",
-            {"groupid": group_id},
-            2,
-            ("OrganizationGroups", "LocationGroups"),
-        )
+        try:
+            rows = await self._list(
+                "og_search",
+                "/api/system/groups/search",
+                {"groupid": group_id},
+                2,
+                ("OrganizationGroups", "LocationGroups"),
+            )
+        except AuthenticationError as exc:
+            raise og_lookup.no_access(exc, group_id) or exc from exc
         if rows is None:
             return None
         row = pick_exact_og(rows, group_id)
-        if row is None:
-            return None  # a finding (dropship_customer_og fails), not a gap in the data
+        if row is None:  # a wrong GroupId: exit 3 naming what the account sees
+            raise await og_lookup.not_found(self.client, self.config.source, group_id, rows)
         og_id = shapes.row_id(row)
         if og_id is None:
             self.state.gap(
