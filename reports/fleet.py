@@ -230,14 +230,19 @@ def render_fleet_html(fleet: dict[str, Any], out_dir: Path, *, interactive: bool
     )
 
 
-def render_fleet(fleet: dict[str, Any], out_dir: str | Path) -> list[Path]:
-    """Write ``fleet.csv``, ``fleet.html`` and ``fleet.pdf`` into ``out_dir``."""
+def render_fleet(
+    fleet: dict[str, Any], out_dir: str | Path, *, links_from: Path | None = None
+) -> list[Path]:
+    """Write ``fleet.csv``, ``fleet.html`` and ``fleet.pdf`` into ``out_dir``; the links to
+    each tenant's reports are those found under ``links_from`` (default ``out_dir``: the
+    files may be written to a staging folder before they are put in place)."""
     out = Path(out_dir)
+    base = links_from or out
     data = csv_bytes(fleet_frame(fleet))
     written = [write_atomic(out / FLEET_CSV, data)]
-    written.append(write_atomic(out / FLEET_HTML, render_fleet_html(fleet, out)))
+    written.append(write_atomic(out / FLEET_HTML, render_fleet_html(fleet, base)))
     pdf, _problems = html_to_pdf(
-        render_fleet_html(fleet, out, interactive=False),
+        render_fleet_html(fleet, base, interactive=False),
         attachments=[PdfAttachment(FLEET_CSV, data, "One row per tenant: verdict, counts, checks")],
         created=parse_created(fleet.get("generated_at")),
     )
