@@ -27,6 +27,7 @@ import datetime as dt
 import re
 import tomllib
 import unicodedata
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,16 +36,15 @@ from urllib.parse import urlsplit
 
 from audit import TOOL_NAME, __version__, history
 from audit.config import Config, load_config
-from audit.errors import EXIT_READY, AuditError, UsageError
+from audit.errors import EXIT_INTERNAL, EXIT_READY, AuditError, UsageError
 from audit.fileio import write_atomic
+from audit.outset import OutputSet
 from audit.redact import scrub
 from audit.results import load_results
 from audit.snapshot import Snapshot, save_snapshot
 
 #: Tenants collected at the same time (each with its own ``[collect] concurrency``).
 TENANTS_AT_ONCE = 16
-#: Exit code of an unexpected exception (a bug): it outranks every other code.
-EXIT_INTERNAL = 70
 ERROR_NOTE = "error.txt"
 
 
@@ -217,30 +217,32 @@ async def _audit_one(
 
     config = run.config
     assert config is not None
+    info = pipeline.RunInfo(mode="live", command=list(options.command))
     try:
-        async with gate:
-            options.note(f"{run.slug}: collecting from {config.tenant['api_url']} ...")
-            if not config.tenant.get("verify_tls", True):
-                options.warn(
-                    f"warning: {run.slug}: TLS certificate verification is disabled (verify_tls = false)"
+        with OutputSet(run.out_dir, info.run_id) as outset:  # preflight, lock: before requests
+            async with gate:
+                options.note(f"{run.slug}: collecting from {config.tenant['api_url']} ...")
+                for warning in pipeline.transport_warnings(config):
+                    options.warn(f"warning: {run.slug}: {warning}")
+                snapshot = await pipeline.collect_async(
+                    config, mode="live", warn=lambda line: options.warn(f"{run.slug}: {line}")
                 )
-            snapshot = await pipeline.collect_async(config, mode="live")
-        info = pipeline.RunInfo(mode="live", command=list(options.command))
-        loop = asyncio.get_running_loop()
-        results, run.written = await loop.run_in_executor(
-            worker,
-            lambda: finish_tenant(
-                snapshot,
-                config,
-                out=run.out_dir,
-                formats=options.formats(config),
-                info=info,
-                fail_on=options.fail_on,
-                baseline=run.baseline,
-                baseline_path=run.baseline_path,
-                history_dir=options.history / run.slug if options.history else None,
-            ),
-        )
+
+            def finish() -> tuple[dict[str, Any], list[Path]]:
+                results, written = finish_tenant(
+                    snapshot,
+                    config,
+                    out=outset.staging,
+                    formats=options.formats(config),
+                    info=info,
+                    fail_on=options.fail_on,
+                    baseline=run.baseline,
+                    baseline_path=run.baseline_path,
+                    history_dir=options.history / run.slug if options.history else None,
+                )
+                return results, outset.commit(written)
+
+            results, run.written = await asyncio.get_running_loop().run_in_executor(worker, finish)
         run.results, run.exit_code = results, pipeline.exit_code_for(results)
         options.note(f"{run.slug}: done (exit {run.exit_code})")
     except AuditError as exc:
@@ -350,15 +352,16 @@ def run_fleet(paths: Sequence[Path], options: FleetOptions) -> FleetResult:
         )
     configs = discover_configs(paths)
     runs = _prepare(configs, options)
-    asyncio.run(_audit_all(runs, options))
-    for run in runs:
-        note = run.out_dir / ERROR_NOTE
-        if run.problem is not None:
-            run.written.append(_write_error_note(run))
-        elif note.exists():
-            note.unlink()
     from reports.fleet import render_fleet
 
-    summary = fleet_summary(runs, options)
-    written = render_fleet(summary, options.out)
+    with OutputSet(options.out, str(uuid.uuid4())) as outset:  # the fleet summary's set
+        asyncio.run(_audit_all(runs, options))
+        for run in runs:
+            note = run.out_dir / ERROR_NOTE
+            if run.problem is not None:
+                run.written.append(_write_error_note(run))
+            elif note.exists():
+                note.unlink()
+        summary = fleet_summary(runs, options)
+        written = outset.commit(render_fleet(summary, outset.staging, links_from=options.out))
     return FleetResult(runs, summary, written, summary["exit_code"])

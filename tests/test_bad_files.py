@@ -327,27 +327,26 @@ def _complete(name: str, data: bytes) -> bool:
 def test_a_render_killed_mid_way_leaves_the_previous_reports_intact(
     good: dict[str, Any], tmp_path: Path
 ) -> None:
+    """The set is staged: SIGKILL while the PDF is laid out changes nothing in --out, and
+    the next run removes what the killed one left and puts a whole set in place."""
     out = tmp_path / "out"
     out.mkdir()
     for name, data in OLD.items():
         (out / name).write_bytes(data)
     results = tmp_path / "results.json"
     results.write_bytes(good["results"])
-    before = (out / "report.html").stat().st_mtime_ns
+    args = ["render", str(results), "--format", "md,html,pdf,csv", "--out", str(out)]
     proc = subprocess.Popen(
-        [
-            sys.executable, "-c", "from audit.cli import main; main()",
-            "render", str(results), "--format", "md,html,pdf,csv", "--out", str(out),
-        ],
+        [sys.executable, "-c", "from audit.cli import main; main()", *args],
         cwd=ROOT,
         env={**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     try:
-        # wait until report.html has been replaced: the PDF is being laid out now
+        # wait until report.html is staged: the PDF is being laid out now
         deadline = time.monotonic() + 60
-        while (out / "report.html").stat().st_mtime_ns == before:
+        while not list(out.glob(".ws1-audit-staging-*/report.html")):
             assert proc.poll() is None, "render finished before it could be interrupted"
             assert time.monotonic() < deadline
             time.sleep(0.01)
@@ -356,12 +355,25 @@ def test_a_render_killed_mid_way_leaves_the_previous_reports_intact(
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     visible = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
-    assert set(visible) == set(OLD)  # nothing new, nothing lost (csv comes after the pdf)
-    assert visible["report.pdf"] == OLD["report.pdf"]  # killed while rendering it
-    assert visible["findings.csv"] == OLD["findings.csv"]  # never reached
-    for name, data in visible.items():  # each file is the old one or a whole new one
-        assert data == OLD[name] or _complete(name, data), name
-    assert visible["report.html"] != OLD["report.html"]
+    assert visible == OLD  # not one file of the killed run, not one old file lost
+    assert list(out.glob(".ws1-audit-staging-*"))  # what it left is out of sight
+    proc2 = subprocess.run(
+        [sys.executable, "-c", "from audit.cli import main; main()", *args],
+        cwd=ROOT,
+        env={**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1"},
+        capture_output=True,
+        timeout=180,
+    )
+    assert proc2.returncode == 0, proc2.stderr
+    assert not list(out.glob(".ws1-audit-staging-*"))
+    marker = json.loads((out / ".ws1-audit-set.json").read_text())
+    assert marker["run_id"] == json.loads(good["results"])["run"]["id"]
+    assert set(marker["files"]) == {"summary.md", "report.html", "report.pdf", "findings.csv",
+                                    "evidence.csv"}  # fmt: skip
+    for name in marker["files"]:
+        assert _complete(name, (out / name).read_bytes()) and (out / name).read_bytes() != OLD.get(
+            name
+        )
 
 
 def test_a_writer_killed_half_way_through_a_file_leaves_the_old_file(tmp_path: Path) -> None:
