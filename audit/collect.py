@@ -207,8 +207,8 @@ class Collector:
             )
         except AuthenticationError as exc:
             raise og_lookup.no_access(exc, group_id) or exc from exc
-        if rows is None:
-            return None
+        if rows is None or any(g["purpose"] == "og_search" for g in self.state.gaps):
+            return None  # not read (in full): a gap, not a wrong GroupId
         row = pick_exact_og(rows, group_id)
         if row is None:  # a wrong GroupId: exit 3 naming what the account sees
             raise await og_lookup.not_found(self.client, self.config.source, group_id, rows)

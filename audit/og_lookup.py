@@ -24,7 +24,7 @@ def no_access(exc: AuthenticationError, group_id: str) -> AuthenticationError | 
     if exc.status != 403 or "errorCode 6019" not in str(exc):
         return None
     return AuthenticationError(
-        f"the API account has no access to organization group {group_id!r} (GET {SEARCH} "
+        f"the API account has no access to organization group '{group_id}' (GET {SEARCH} "
         "answered 403, errorCode 6019): give the account access to it, or set "
         "dropship.organization_group to a GroupId it can see",
         endpoint=SEARCH,
@@ -46,13 +46,13 @@ async def not_found(client: Any, source: str, group_id: str, near: Iterable[Any]
             seen = []
     if seen:
         more = f" (and {len(seen) - SHOWN} more)" if len(seen) > SHOWN else ""
-        sees = ", ".join(repr(g) for g in seen[:SHOWN]) + more
+        sees = ", ".join(f"'{g}'" for g in seen[:SHOWN]) + more
     else:
         sees = "no organization group at all"
     return ConfigError(
         source,
         "dropship.organization_group",
-        f"no organization group has the GroupId {group_id!r}; the API account sees: {sees}",
+        f"no organization group has the GroupId '{group_id}'; the API account sees: {sees}",
     )
 
 

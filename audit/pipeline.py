@@ -174,8 +174,9 @@ def require_an_answer(snapshot: Snapshot) -> None:
     first = next((r for r in api if r.get("error") or r.get("json_error")), None)
     why = ""
     if first is not None:
-        what = first.get("json_error") or first.get("error")
-        why = f"; first: {first.get('method', 'GET')} {first.get('path')}: {what}"
+        status = first.get("status")
+        what = first.get("json_error") or (f"answered {status}" if status else first.get("error"))
+        why = f"; first: {first.get('method', 'GET')} {first.get('path')} {what}"
     raise CollectionError(
         f"no answer of the UEM API at {host} could be read ({len(api)} requests){why}"[:500]
     )
