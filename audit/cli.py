@@ -674,6 +674,8 @@ def simulate(
     tenant = generate_tenant(devices) if devices is not None else load_scenario(scenario)
     try:
         serve(tenant, port=port, latency_ms=latency_ms, faults=plan)
+    except Interrupted:
+        return  # Ctrl-C (or SIGTERM) is how a simulator is stopped
     except OSError as exc:  # the port is taken, or below 1024 without the right
         raise UsageError(f"--port {port}: cannot listen on it: {exc.strerror or exc}") from exc
 
@@ -683,19 +685,25 @@ def _print_traceback() -> None:
     sys.stderr.write("".join(printable(line) + "\n" for line in lines))
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that asyncio and every ``finally`` unwind the same way."""
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: raised in the main thread, unwinding every ``finally`` (an output
+    set being written is left out of place, the previous one stays). Not a
+    KeyboardInterrupt, so that click prints nothing of its own."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated()
+def _on_signal(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
 
 
-def _interrupted(exc: KeyboardInterrupt) -> int:
+def _interrupted(signum: int) -> int:
     """The line and exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM."""
-    name = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
+    name = signal.Signals(signum).name
     _err(f"interrupted ({name}); outputs already in place were left as they were")
-    return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
+    return EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -703,13 +711,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.debug = "--debug" in args
     code = EXIT_READY
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         cli.main(args=args, prog_name=TOOL_NAME, standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.Abort:
-        code = _interrupted(KeyboardInterrupt())
+        code = _interrupted(signal.SIGINT)
     except click.UsageError as exc:
         _err(f"usage error: {exc.format_message()}")
         code = EXIT_USAGE
@@ -723,13 +731,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = exc.exit_code
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    except KeyboardInterrupt as exc:
-        code = _interrupted(exc)
+    except Interrupted as exc:
+        code = _interrupted(exc.signum)
+    except KeyboardInterrupt:
+        code = _interrupted(signal.SIGINT)
     except Exception as exc:
         if STATE.debug:
             _print_traceback()
         _err(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)")
         code = EXIT_INTERNAL
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     sys.exit(code)

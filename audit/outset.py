@@ -32,6 +32,7 @@ import json
 import os
 import shutil
 import signal
+import tempfile
 import threading
 import types
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,8 +68,14 @@ def preflight(path: Path, what: str = "--out") -> None:
             break
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
-        where = "" if probe == path else f" ({probe} is a file)"
-        raise OutputError(str(path), f"{what}: not a folder{where}")
+        raise OutputError(str(path), f"{what}: {probe} is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            str(path), f"{what}: cannot write into {probe}: {os_problem(exc)}"
+        ) from exc
     try:
         free = shutil.disk_usage(probe).free
     except OSError as exc:
