@@ -33,6 +33,7 @@ from audit.errors import (
 )
 from audit.outset import OutputSet
 from audit.redact import printable, printable_json, scrub
+from audit.signals import Interrupted, raise_on_signals, restore_signals
 from audit.snapshot import Snapshot
 
 SECRET_HINTS = ("password", "secret", "token", "key", "code")
@@ -199,7 +200,7 @@ def _run_pipeline(
             progress.note(f"Collecting from {config.tenant['api_url']} ...")
             snapshot = asyncio.run(
                 pipeline.collect_async(
-                    config, transport=transport, progress=progress, mode=mode, warn=_warn
+                    config, transport=transport, progress=progress, mode=mode, warn=_err
                 )
             )
             results, written = finish_tenant(
@@ -218,10 +219,6 @@ def _run_pipeline(
     finally:
         if outset.kept is not None:
             _err(f"note: the snapshot collected by this run is kept in {outset.kept}")
-
-
-def _warn(line: str) -> None:
-    _err(line)
 
 
 def _warn_transport(config: Config) -> None:
@@ -412,7 +409,7 @@ def collect(config_path: Path, snapshot_path: Path) -> None:
         raise UsageError(f"--snapshot {snapshot_path}: a folder; expected a file name")
     preflight(snapshot_path.parent, "--snapshot")  # before the first request
     _warn_transport(config)
-    snapshot = asyncio.run(pipeline.collect_async(config, progress=Progress(), warn=_warn))
+    snapshot = asyncio.run(pipeline.collect_async(config, progress=Progress(), warn=_err))
     save_snapshot(snapshot, snapshot_path)
     _echo(
         f"wrote {snapshot_path} ({snapshot.request_count} requests, {len(snapshot.gaps)} gaps, sha256 {snapshot.sha256})"
@@ -616,6 +613,8 @@ def checks(as_json: bool) -> None:
     for item in catalogue:
         _echo(f"{item['id']}  [{item['severity']}]  {item['title']}")
         _echo(f"    requirement: {item['requirement']}")
+        if item.get("attestation_names"):
+            _echo(f"    attestation: {', '.join(item['attestation_names'])}")
     for problem in registry.problems:
         _err(f"plugin problem: {problem.message}")
 
@@ -685,20 +684,6 @@ def _print_traceback() -> None:
     sys.stderr.write("".join(printable(line) + "\n" for line in lines))
 
 
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM: raised in the main thread, unwinding every ``finally`` (an output
-    set being written is left out of place, the previous one stays). Not a
-    KeyboardInterrupt, so that click prints nothing of its own."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _on_signal(signum: int, frame: Any) -> None:
-    raise Interrupted(signum)
-
-
 def _interrupted(signum: int) -> int:
     """The line and exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM."""
     name = signal.Signals(signum).name
@@ -711,7 +696,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.debug = "--debug" in args
     code = EXIT_READY
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = raise_on_signals()
     try:
         cli.main(args=args, prog_name=TOOL_NAME, standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -741,6 +726,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         _err(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)")
         code = EXIT_INTERNAL
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        restore_signals(previous)
     sys.exit(code)

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from audit.config_checks import check_values
+from audit.config_keys import FORMATS, Key, coerce
 from audit.errors import ConfigError, InputFileError
 from audit.fileio import read_regular
 from audit.redact import PROCESS, Redactor
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
 REGION_TOKEN_URLS = {
     "na": "https://na.uemauth.workspaceone.com/connect/token",
     "emea": "https://emea.uemauth.workspaceone.com/connect/token",
@@ -33,59 +33,6 @@ REGION_TOKEN_URLS = {
 DEFAULT_AUTODISCOVERY_URL = "https://discovery.awmdm.com"
 #: A config file larger than this is not a config.
 MAX_CONFIG_BYTES = 1 << 20
-
-
-@dataclass(frozen=True)
-class Key:
-    """One config key: its type, default and the words used when it is wrong."""
-
-    kind: str  # str | int | float | bool | date | list[str] | list[str|int] | path | choice
-    default: Any = None
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    doc: str = ""
-    #: Bounds of an int or float: at least ``least``, above ``above``, below ``below``.
-    least: float | None = None
-    above: float | None = None
-    below: float | None = None
-
-    def expected(self) -> str:
-        if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        return self._kind_text() + self._bounds_text()
-
-    def _bounds_text(self) -> str:
-        parts = []
-        if self.least is not None:
-            parts.append(f"at least {self.least:g}")
-        if self.above is not None:
-            parts.append(f"above {self.above:g}")
-        if self.below is not None:
-            parts.append(f"below {self.below:g}")
-        return (" " + " and ".join(parts)) if parts else ""
-
-    def in_bounds(self, value: float) -> bool:
-        """Whether a number meets the bounds (NaN and infinities never do)."""
-        if value != value or value in (float("inf"), float("-inf")):
-            return False
-        return not (
-            (self.least is not None and value < self.least)
-            or (self.above is not None and value <= self.above)
-            or (self.below is not None and value >= self.below)
-        )
-
-    def _kind_text(self) -> str:
-        return {
-            "str": "a string",
-            "int": "an integer",
-            "float": "a number",
-            "bool": "true or false",
-            "date": "a date (YYYY-MM-DD)",
-            "list[str]": "a list of strings",
-            "list[str|int]": "a list of names or ids",
-            "path": "a file path (string)",
-            "formats": "a list of formats from " + ", ".join(FORMATS),
-        }[self.kind]
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -280,60 +227,6 @@ class Config:
         return out
 
 
-def _coerce(file: str, where: str, key: Key, value: Any, base_dir: Path) -> Any:
-    def bad() -> ConfigError:
-        return ConfigError(file, where, f"expected {key.expected()}, got {value!r}"[:300])
-
-    kind = key.kind
-    if kind == "str":
-        if not isinstance(value, str):
-            raise bad()
-        return value
-    if kind in ("int", "float"):
-        numeric = int | float if kind == "float" else int
-        if isinstance(value, bool) or not isinstance(value, numeric) or not key.in_bounds(value):
-            raise bad()
-        return float(value) if kind == "float" else value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise bad()
-        return value
-    if kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise bad() from None
-        raise bad()
-    if kind == "choice":
-        if value not in key.choices:
-            raise bad()
-        return value
-    if kind == "path":
-        if not isinstance(value, str) or not value:
-            raise bad()
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else (base_dir / path)
-    if kind in ("list[str]", "formats"):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad()
-        if kind == "formats" and any(v not in FORMATS for v in value):
-            raise bad()
-        return list(value)
-    if kind == "list[str|int]":
-        ok = isinstance(value, list) and all(
-            isinstance(v, str | int) and not isinstance(v, bool) for v in value
-        )
-        if not ok:
-            raise bad()
-        return list(value)
-    raise AssertionError(kind)  # pragma: no cover - SCHEMA is static
-
-
 def _section(
     file: str, name: str, raw: Any, keys: Mapping[str, Key], base_dir: Path
 ) -> dict[str, Any]:
@@ -350,7 +243,7 @@ def _section(
     for key_name, key in keys.items():
         where = f"{name}.{key_name}"
         if key_name in raw:
-            out[key_name] = _coerce(file, where, key, raw[key_name], base_dir)
+            out[key_name] = coerce(file, where, key, raw[key_name], base_dir)
         elif key.required:
             raise ConfigError(file, where, f"missing; expected {key.expected()}")
         else:
