@@ -168,6 +168,10 @@ def _float_or_text(text: str) -> float | str:
     return text if math.isinf(value) else value
 
 
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_LENIENT = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_float_or_text)
+
+
 def loads_strict(raw: bytes | str, *, lenient: bool = False) -> Any:
     """Parse JSON as the standard defines it; every problem is a ValueError saying which.
 
@@ -176,12 +180,12 @@ def loads_strict(raw: bytes | str, *, lenient: bool = False) -> Any:
     (``1e400``) are refused too, unless ``lenient`` (a tenant's answer), which stores them
     safely instead: the surrogate as U+FFFD, the number as its text.
     """
+    decoder = _LENIENT if lenient else _STRICT
     try:
-        data = json.loads(
-            raw,
-            parse_constant=_reject_constant,
-            parse_float=_float_or_text if lenient else _finite_float,
+        text = (
+            raw if isinstance(raw, str) else raw.decode(json.detect_encoding(raw), "surrogatepass")
         )
+        data = decoder.decode(text)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     if _may_nest_deeply(raw) and json_depth_exceeds(data):

@@ -297,6 +297,8 @@ def render(
         raise UsageError(f"unknown format {unknown[0]!r} (known: {', '.join(registry.renderers)})")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if "content_sha256" not in results:  # the json file and the PDF's attachment: loadable
+        results = sealed(results)
     written: list[Path] = []
     options = RenderOptions(attachments={})
     for name in formats:

@@ -205,7 +205,8 @@ def logo_data_uri(path: Any) -> str | None:
     try:
         data = read_regular(file, MAX_LOGO_BYTES)  # never a FIFO or a device: no hang
     except InputFileError as exc:
-        LOG.warning("logo %s cannot be used (%s); cover shows none", file, exc.problem)
+        why = exc.problem.removeprefix("cannot read: ")
+        LOG.warning("logo %s cannot be read (%s); cover shows none", file, why)
         return None
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
