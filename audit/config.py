@@ -365,6 +365,8 @@ def load_config(
         raise ConfigError(str(p), "", "not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(p), "", f"malformed TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses into nested arrays and tables
+        raise ConfigError(str(p), "", "malformed TOML: nested too deeply") from exc
     return parse_config(
         data, file=str(p), base_dir=p.resolve().parent, env=env, need_secrets=need_secrets
     )

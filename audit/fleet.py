@@ -35,9 +35,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audit import TOOL_NAME, __version__, history
-from audit.config import Config, load_config
-from audit.errors import EXIT_INTERNAL, EXIT_READY, AuditError, UsageError
-from audit.fileio import write_atomic
+from audit.config import MAX_CONFIG_BYTES, Config, load_config
+from audit.errors import EXIT_INTERNAL, EXIT_READY, AuditError, InputFileError, UsageError
+from audit.fileio import read_regular, write_atomic
 from audit.outset import OutputSet
 from audit.redact import scrub
 from audit.results import load_results
@@ -62,8 +62,8 @@ def slugify(text: str) -> str:
 def tenant_name_hint(path: Path) -> str:
     """``[tenant] name`` read leniently from a config (for naming a tenant whose config fails)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except (InputFileError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return ""
     tenant = data.get("tenant")
     name = tenant.get("name") if isinstance(tenant, dict) else None

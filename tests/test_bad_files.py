@@ -248,6 +248,8 @@ def test_bad_config_is_one_line_exit_3_and_nothing_is_touched(
         pytest.param(b"", "missing", id="empty"),
         pytest.param(b"\xff\xfe[tenant]\n", "not UTF-8", id="not-utf8"),
         pytest.param(None, "cannot read", id="missing-file"),
+        pytest.param(b"a = " + b"[" * 3000 + b"]" * 3000, "nested too deeply", id="deep-toml"),
+        pytest.param(b"# " + b"x" * (2 << 20), "too large", id="huge"),
     ],
 )
 def test_unreadable_config(

@@ -77,7 +77,8 @@ def tags_php(seen: Seen) -> Reply:
         {"Id": {"Value": 900 + i}, "TagName": n} for i, n in enumerate(_encodings(_echoed(seen)))
     ]
     body = json.dumps({"Tags": rows, "Total": len(rows)}).replace("/", "\\/")  # PHP's default
-    return Reply(200, body.encode())
+    headers = {"Content-Type": "application/json", "x-correlation-id": _echoed(seen)[0]}
+    return Reply(200, body.encode(), headers)  # a kept response header echoes the key too
 
 
 def devices_escaped(seen: Seen) -> Reply:
@@ -90,7 +91,8 @@ def devices_escaped(seen: Seen) -> Reply:
 
 
 def info_utf16(seen: Seen) -> Reply:
-    body = {"ProductVersion": "24.10.0.1", "Echo": _encodings(_echoed(seen))}
+    echoed = _encodings(_echoed(seen))
+    body = {"ProductVersion": "24.10.0.1", "Echo": echoed, **{v: "as a key" for v in echoed}}
     return Reply(200, json.dumps(body, ensure_ascii=False).encode("utf-16"))
 
 

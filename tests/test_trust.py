@@ -371,3 +371,44 @@ def test_https_against_plain_http_is_not_retried(
     code, _, stderr = cli_in_process(args, sim_env(tenant), monkeypatch, capsys)
     assert code == 4 and stderr.count("\n") == 1, stderr
     assert "after 1 attempt" in stderr and "the TLS handshake failed" in stderr
+
+
+# -- the OAuth token endpoint gets the same limits ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "words"),
+    [
+        pytest.param(
+            Reply(
+                200, gzip_bomb(64), {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+            ),
+            "more than 1 MB once decompressed",
+            id="bomb",
+        ),
+        pytest.param(
+            Reply(200, b'{"access_token": "x", "expires_in": 3600}', trickle_s=0.2),
+            "no complete answer within 1 s",
+            id="trickle",
+        ),
+        pytest.param(Reply(200, nested(10_000)), "without an access_token", id="deep"),
+    ],
+)
+def test_a_hostile_token_endpoint_is_exit_4_with_one_line(
+    reply: Reply,
+    words: str,
+    hostile: Any,
+    tenant: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hostile.on("POST", r"^/connect/token", reply)
+    config = write_config(
+        tmp_path / "t.toml", hostile.url, auth="oauth", collect={"retries": 0, "timeout_s": 1}
+    )
+    args = ["run", "--config", str(config), "--out", str(tmp_path / "out")]
+    with fast_sleeps(monkeypatch):
+        code, _, stderr = cli_in_process(args, sim_env(tenant), monkeypatch, capsys)
+    assert code == 4 and stderr.count("\n") == 1, stderr
+    assert stderr.startswith("ws1-audit: error: OAuth token endpoint ") and words in stderr

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -28,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from audit.errors import AuthenticationError, ConfigError
+from audit.fileio import loads_strict
 from audit.redact import Redactor, register_secret, scrub
 from audit.uem.recorder import Recorder
-from audit.uem.wire import tls_failure
+from audit.uem.wire import TooLarge, fetch_capped, tls_failure
 
 if TYPE_CHECKING:
     from audit.config import Config
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 #: Token lifetime assumed when the token answer has no ``expires_in``.
 DEFAULT_TOKEN_LIFETIME_S = 3600.0
 TOKEN_PURPOSE = "oauth_token"
+#: A token answer is a few hundred bytes; anything past this is not one.
+MAX_TOKEN_ANSWER_BYTES = 1 << 20
 
 
 @dataclass
@@ -175,17 +177,23 @@ class OAuthClientCredentials(Auth):
             t0 = time.perf_counter()
             status: int | None = None
             try:
-                async with asyncio.timeout(ctx.timeout_s):  # a deadline, not a per-read timeout
-                    resp = await ctx.http.post(
-                        self.token_url,
-                        data=form,
-                        headers={"Accept": "application/json"},
-                        timeout=ctx.timeout_s,
-                        follow_redirects=False,
-                    )
-            except TimeoutError:
-                problem = f"gave no complete answer within {ctx.timeout_s:g} s"
-                retryable = True
+                request = ctx.http.build_request(
+                    "POST",
+                    self.token_url,
+                    data=form,
+                    headers={"Accept": "application/json"},
+                    timeout=ctx.timeout_s,
+                )
+                # one deadline for the whole answer, and no more than a token answer needs
+                resp = await fetch_capped(
+                    ctx.http,
+                    request,
+                    follow_redirects=False,
+                    timeout_s=ctx.timeout_s,
+                    max_bytes=MAX_TOKEN_ANSWER_BYTES,
+                )
+            except TooLarge as exc:
+                problem, retryable = str(exc), False
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 detail = self._clean(str(exc)) or type(exc).__name__
                 problem = f"could not be reached ({type(exc).__name__}: {detail})"
@@ -224,7 +232,7 @@ class OAuthClientCredentials(Auth):
         """Store the token from a good answer; else the problem and whether to retry."""
         data: Any = None
         try:
-            data = json.loads(resp.content) if resp.content else None
+            data = loads_strict(resp.content) if resp.content else None
         except ValueError:
             data = None
         if resp.status_code != 200:
