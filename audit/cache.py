@@ -17,8 +17,9 @@ group, not by the tenant's size), so every run reads them again.
 One JSON file per tenant API URL and Drop Ship OG; entries not used by a run are dropped
 when it saves, so the file never grows beyond the tenant's current devices. The cache
 holds the same redacted (and trimmed, see ``audit.trim.trim_inventory``) records as the
-snapshot: no secrets. An unreadable file, or one of another :data:`CACHE_VERSION`, is
-ignored (the run is cold) and replaced.
+snapshot: no secrets. An unreadable or malformed file is
+ignored with a warning (the run is cold) and rewritten; one of another :data:`CACHE_VERSION`
+is replaced without one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from audit.fileio import write_atomic
+from audit.errors import InputFileError, OutputError
+from audit.fileio import MAX_JSON_INPUT_BYTES, loads_strict, read_regular, write_atomic
 
 #: 2: records hold inventories trimmed to the Hub rows (version 1 held whole inventories).
 CACHE_VERSION = 2
@@ -44,14 +46,10 @@ class ResponseCache:
         self._new: dict[str, list[dict[str, Any]]] = {}
         self.hits = 0
         self.misses = 0
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("version") == CACHE_VERSION:
-                entries = data.get("entries")
-                if isinstance(entries, dict):
-                    self._old = entries
-        except (OSError, ValueError):
-            self._old = {}  # no cache yet, or an unreadable one: start afresh
+        #: Why the cache file could not be used (it is ignored and rewritten), or None.
+        self.problem: str | None = None
+        if self.path.exists() or self.path.is_symlink():
+            self._old, self.problem = _read_entries(self.path)
 
     def get(self, key: str) -> list[dict[str, Any]] | None:
         """The records stored under ``key`` by an earlier run, or None."""
@@ -70,4 +68,29 @@ class ResponseCache:
     def save(self) -> None:
         """Write the entries this run used or stored (atomically)."""
         payload = {"version": CACHE_VERSION, "entries": self._new}
-        write_atomic(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        try:
+            write_atomic(self.path, text)
+        except OutputError as exc:  # the audit stands; the next run is cold
+            self.problem = f"cache not saved: {exc}"
+
+
+def _read_entries(path: Path) -> tuple[dict[str, list[dict[str, Any]]], str | None]:
+    """The entries of a cache file, or ``({}, why)`` when it cannot be used: unreadable,
+    not JSON, another :data:`CACHE_VERSION`, or entries of the wrong shape."""
+    try:
+        data = loads_strict(read_regular(path, MAX_JSON_INPUT_BYTES))
+    except InputFileError as exc:
+        return {}, f"cache {path} ignored and rewritten: {exc.problem}"
+    except ValueError as exc:
+        return {}, f"cache {path} ignored and rewritten: not valid JSON ({exc})"[:300]
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return {}, None  # another version's cache: a cold run replaces it, nothing is wrong
+    entries = data.get("entries")
+    if not isinstance(entries, dict) or not all(
+        isinstance(records, list)
+        and all(isinstance(r, dict) and isinstance(r.get("purpose"), str) for r in records)
+        for records in entries.values()
+    ):
+        return {}, f"cache {path} ignored and rewritten: its entries are not lists of records"
+    return entries, None

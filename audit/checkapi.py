@@ -12,8 +12,11 @@ A waiver is not a status: the runner flags a finding as waived.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +51,9 @@ class CheckMeta:
     rationale: str
     remediation: tuple[str, ...]
     references: tuple[str, ...] = ()
+    #: Setting names an attestation may use besides the check id (snake_case); a check
+    #: with none takes no attestation (its evidence is the API's alone).
+    settings: tuple[str, ...] = ()
 
     def validate(self) -> None:
         """Raise :class:`CheckDefinitionError` naming the first problem."""
@@ -67,6 +73,8 @@ class CheckMeta:
             raise CheckDefinitionError(f"check {self.id}: remediation needs at least one step")
         if not all(isinstance(r, str) for r in self.references):
             raise CheckDefinitionError(f"check {self.id}: references must be strings")
+        if not all(isinstance(n, str) and _ID.match(n) for n in self.settings):
+            raise CheckDefinitionError(f"check {self.id}: settings must be snake_case names")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +85,7 @@ class CheckMeta:
             "rationale": self.rationale,
             "remediation": list(self.remediation),
             "references": list(self.references),
+            "attestation_names": [self.id, *self.settings] if self.settings else [],
         }
 
 
@@ -144,9 +153,13 @@ class CheckContext:
 
 
 def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks."""
+    """Hex SHA-256 of a regular file's bytes, read in chunks (a FIFO or a device is an
+    OSError at once, never read)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import signal
 import sys
 import time
 import traceback
@@ -21,8 +23,18 @@ import click
 from audit import TOOL_NAME, __version__
 from audit.cli_options import Choice, choice_options
 from audit.config import FORMATS, SEVERITIES, Config, load_config
-from audit.errors import EXIT_COLLECTION, EXIT_READY, EXIT_USAGE, AuditError, UsageError
-from audit.redact import scrub
+from audit.errors import (
+    EXIT_INTERNAL,
+    EXIT_READY,
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
+    EXIT_USAGE,
+    AuditError,
+    UsageError,
+)
+from audit.outset import OutputSet
+from audit.redact import printable, printable_json, scrub
+from audit.signals import Interrupted, raise_on_signals, restore_signals
 from audit.snapshot import Snapshot
 
 SECRET_HINTS = ("password", "secret", "token", "key", "code")
@@ -37,7 +49,18 @@ STATE = _State()
 
 
 def _err(message: str) -> None:
-    click.echo(f"{TOOL_NAME}: {scrub(message)}", err=True)
+    """One line on stderr: secrets redacted, control and bidi characters made visible."""
+    click.echo(f"{TOOL_NAME}: {printable(message)}", err=True)
+
+
+def _echo(line: str) -> None:
+    """One line on stdout, terminal-safe (:func:`audit.redact.printable`)."""
+    click.echo(printable(line))
+
+
+def _echo_json(data: Any) -> None:
+    """JSON on stdout, terminal-safe: C1 and bidi characters are written as ``\\uXXXX``."""
+    click.echo(printable_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def _progress_enabled() -> bool:
@@ -58,14 +81,14 @@ class Progress:
         if done not in (0, total) and now - self._last < 0.1:
             return
         self._last = now
-        sys.stderr.write(f"\r\x1b[K{stage}: {done}/{total}")
+        sys.stderr.write(f"\r\x1b[K{printable(stage)}: {done}/{total}")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
     def note(self, text: str) -> None:
         if self.enabled:
-            sys.stderr.write(f"\r\x1b[K{text}\n")
+            sys.stderr.write(f"\r\x1b[K{printable(text)}\n")
             sys.stderr.flush()
 
 
@@ -147,24 +170,40 @@ def _run_pipeline(
     if choice is not None:
         info.selection, info.waivers = choice.selection, choice.waivers
         info.waivers_files = choice.waivers_files
-    if not config.tenant.get("verify_tls", True):
-        _err("warning: TLS certificate verification is disabled (verify_tls = false)")
-    progress.note(f"Collecting from {config.tenant['api_url']} ...")
-    snapshot = asyncio.run(
-        pipeline.collect_async(config, transport=transport, progress=progress, mode=mode)
-    )
-    return finish_tenant(
-        snapshot,
-        config,
-        out=out,
-        formats=formats,
-        info=info,
-        fail_on=fail_on,
-        baseline=baseline_data,
-        baseline_path=baseline_path,
-        history_dir=history_dir,
-        on_start=lambda f: progress.note(f"Rendering {f} ..."),
-    )
+    if mode != "demo":  # the demo's loopback simulator is plain HTTP by design
+        _warn_transport(config)
+    outset = OutputSet(out, info.run_id)
+    try:
+        with outset:  # preflight and lock: before the first request
+            progress.note(f"Collecting from {config.tenant['api_url']} ...")
+            snapshot = asyncio.run(
+                pipeline.collect_async(
+                    config, transport=transport, progress=progress, mode=mode, warn=_err
+                )
+            )
+            results, written = finish_tenant(
+                snapshot,
+                config,
+                out=outset.staging,
+                formats=formats,
+                info=info,
+                fail_on=fail_on,
+                baseline=baseline_data,
+                baseline_path=baseline_path,
+                history_dir=history_dir,
+                on_start=lambda f: progress.note(f"Rendering {f} ..."),
+            )
+            return results, outset.commit(written)
+    finally:
+        if outset.kept is not None:
+            _err(f"note: the snapshot collected by this run is kept in {outset.kept}")
+
+
+def _warn_transport(config: Config) -> None:
+    from audit.pipeline import transport_warnings
+
+    for warning in transport_warnings(config):
+        _err(f"warning: {warning}")
 
 
 _fail_on = click.option(
@@ -224,7 +263,7 @@ def demo(out: Path, scenario: str, fmt: str | None) -> None:
         )
     _print_table(results, written)
     verdict = "ready" if results["summary"]["ready"] else "not ready"
-    click.echo(f"Demo finished: the simulated tenant is {verdict}.")
+    _echo(f"Demo finished: the simulated tenant is {verdict}.")
 
 
 @cli.command()
@@ -347,12 +386,12 @@ def _run_fleet(
         print_fleet_json(result)
         sys.exit(result.exit_code)
     width = max((len(r.slug) for r in result.tenants), default=10)
-    click.echo(
+    _echo(
         f"Fleet of {len(result.tenants)} tenants: exit {result.exit_code} ({exit_meaning(result.exit_code)}, the worst tenant's)"
     )
     for run_ in result.tenants:
         if run_.results is None:
-            click.echo(
+            _echo(
                 f"  FAILED    {run_.slug:{width}}  exit {run_.exit_code}: {scrub(run_.problem or '')}"
             )
             continue
@@ -361,11 +400,11 @@ def _run_fleet(
         counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items() if v)
         change = run_.results.get("baseline")
         regressed = f"; {len(change['changes']['regressed'])} regressed" if change else ""
-        click.echo(
+        _echo(
             f"  {verdict:9} {run_.slug:{width}}  exit {run_.exit_code}, score {summary['score']}/100 ({counts}{regressed})"
         )
     for path in result.written:
-        click.echo(f"  wrote {path}")
+        _echo(f"  wrote {path}")
     sys.exit(result.exit_code)
 
 
@@ -391,14 +430,19 @@ def collect(config_path: Path, snapshot_path: Path) -> None:
     `ws1-audit evaluate --snapshot FILE` turns the snapshot into results offline.
     """
     from audit import pipeline
+    from audit.outset import preflight
+    from audit.plugins import get_registry
     from audit.snapshot import save_snapshot
 
     config = load_config(config_path)
-    if not config.tenant.get("verify_tls", True):
-        _err("warning: TLS certificate verification is disabled (verify_tls = false)")
-    snapshot = asyncio.run(pipeline.collect_async(config, progress=Progress()))
+    pipeline.validate_config_against(get_registry(), config)
+    if snapshot_path.is_dir():
+        raise UsageError(f"--snapshot {snapshot_path}: a folder; expected a file name")
+    preflight(snapshot_path.parent, "--snapshot")  # before the first request
+    _warn_transport(config)
+    snapshot = asyncio.run(pipeline.collect_async(config, progress=Progress(), warn=_err))
     save_snapshot(snapshot, snapshot_path)
-    click.echo(
+    _echo(
         f"wrote {snapshot_path} ({snapshot.request_count} requests, {len(snapshot.gaps)} gaps, sha256 {snapshot.sha256})"
     )
 
@@ -465,10 +509,13 @@ def evaluate(
         baseline=baseline_data,
         baseline_path=str(baseline or ""),
     )
-    written = [pipeline.save_results(results, out)]
     chosen = _formats(fmt, config) if fmt is not None or config else []
     formats = [f for f in chosen if f != "json"]
-    written += pipeline.render(results, out, formats)
+    inputs = [snapshot_path, *([baseline] if baseline else [])]
+    with OutputSet(out, info.run_id, inputs=inputs) as outset:
+        written = [pipeline.save_results(results, outset.staging)]
+        written += pipeline.render(results, outset.staging, formats)
+        written = outset.commit(written)
     _print_table(results, written)
     sys.exit(pipeline.exit_code_for(results))
 
@@ -496,8 +543,11 @@ def render(results_path: Path, fmt: str | None, out: Path) -> None:
     from audit.results import load_results
 
     results = load_results(results_path)
-    for path in pipeline.render(results, out, _formats(fmt, None)):
-        click.echo(f"wrote {path}")
+    formats = _formats(fmt, None)
+    with OutputSet(out, str(results["run"]["id"]), inputs=[results_path]) as outset:
+        written = outset.commit(pipeline.render(results, outset.staging, formats))
+    for path in written:
+        _echo(f"wrote {path}")
 
 
 DIFF_ROWS = 10  # evidence rows listed per check and direction by `diff`
@@ -547,34 +597,34 @@ def diff(old_path: Path, new_path: Path, as_json: bool) -> None:
             }
             for c in new["checks"]
         ]
-        click.echo(json.dumps({**block, "checks": rows}, indent=2, ensure_ascii=False))
+        _echo_json({**block, "checks": rows})
         sys.exit(1 if regressed else 0)
-    click.echo(f"{old['tenant']['name']}: {old['run']['started_at']} -> {new['run']['started_at']}")
+    _echo(f"{old['tenant']['name']}: {old['run']['started_at']} -> {new['run']['started_at']}")
     width = max((len(c["id"]) for c in new["checks"]), default=10)
-    click.echo(f"  {'CHANGE':10} {'CHECK':{width}}  {'SEVERITY':8}  {'BEFORE':>7} -> AFTER")
+    _echo(f"  {'CHANGE':10} {'CHECK':{width}}  {'SEVERITY':8}  {'BEFORE':>7} -> AFTER")
     order = {"regressed": 0, "new": 1, "fixed": 2, "changed": 3, "unchanged": 4}
     for check in sorted(new["checks"], key=lambda c: order[c["change"]]):
         before = old_status.get(check["id"], "-")
         flag = " [waived]" if (check.get("waiver") or {}).get("active") else ""
-        click.echo(
+        _echo(
             f"  {check['change']:10} {check['id']:{width}}  {check['severity']:8}  {before:>7} -> {check['status']}{flag}"
         )
     for cid in block.get("removed") or []:
-        click.echo(f"  {'gone':10} {cid:{width}}  {'':8}  {old_status.get(cid, '-'):>7} -> -")
+        _echo(f"  {'gone':10} {cid:{width}}  {'':8}  {old_status.get(cid, '-'):>7} -> -")
     for cid, drift in block["evidence_drift"].items():
-        click.echo(
+        _echo(
             f"evidence of {cid}: {len(drift['added'])} row(s) added, {len(drift['removed'])} removed"
         )
         for sign, rows in (("+", drift["added"]), ("-", drift["removed"])):
             for row in rows[:DIFF_ROWS]:
-                click.echo(f"  {sign} {_row_text(row)}")
+                _echo(f"  {sign} {_row_text(row)}")
             if len(rows) > DIFF_ROWS:
-                click.echo(f"  {sign} ... and {len(rows) - DIFF_ROWS} more")
+                _echo(f"  {sign} ... and {len(rows) - DIFF_ROWS} more")
     counts = ", ".join(
         f"{len(block['changes'][k])} {k}"
         for k in ("regressed", "new", "fixed", "changed", "unchanged")
     )
-    click.echo(f"({counts})")
+    _echo(f"({counts})")
     sys.exit(1 if regressed else 0)
 
 
@@ -605,13 +655,13 @@ def history(history_dir: Path, out: Path | None) -> None:
         part = frame[frame["series"] == series]
         last = part.iloc[-1]
         label = f"{series}: " if series else ""
-        click.echo(
+        _echo(
             f"{label}{last['tenant']}: {len(part)} run(s), latest {last['started_at']} "
             f"{'READY' if last['ready'] else 'NOT READY'} (score {last['score']}, "
             f"fail {last['fail']}, error {last['error']}, manual {last['manual']}, pass {last['pass']})"
         )
     for path in render_trend(frame, out or history_dir, found.problems):
-        click.echo(f"wrote {path}")
+        _echo(f"wrote {path}")
 
 
 @cli.command()
@@ -626,11 +676,13 @@ def checks(as_json: bool) -> None:
         for c in registry.checks.values()
     ]
     if as_json:
-        click.echo(json.dumps(catalogue, indent=2, ensure_ascii=False))
+        _echo_json(catalogue)
         return
     for item in catalogue:
-        click.echo(f"{item['id']}  [{item['severity']}]  {item['title']}")
-        click.echo(f"    requirement: {item['requirement']}")
+        _echo(f"{item['id']}  [{item['severity']}]  {item['title']}")
+        _echo(f"    requirement: {item['requirement']}")
+        if item.get("attestation_names"):
+            _echo(f"    attestation: {', '.join(item['attestation_names'])}")
     for problem in registry.problems:
         _err(f"plugin problem: {problem.message}")
 
@@ -644,24 +696,35 @@ def init(file: Path | None, force: bool) -> None:
 
     text = config_template()
     if file is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False)  # our own template: no tenant text
         return
     if file.exists() and not force:
         raise UsageError(f"{file} exists; pass --force to overwrite it")
     from audit.fileio import write_atomic
 
     write_atomic(file, text)
-    click.echo(f"wrote {file}")
+    _echo(f"wrote {file}")
 
 
 @cli.command()
-@click.option("--port", type=int, default=8080, show_default=True, help="Loopback port.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Loopback port."
+)
 @click.option(
     "--scenario", default="ready", show_default=True, help="Bundled scenario (ready, not-ready)."
 )
-@click.option("--devices", type=int, default=None, help="Generate a tenant with N devices instead.")
 @click.option(
-    "--latency-ms", type=float, default=0.0, show_default=True, help="Added to every answer."
+    "--devices",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Generate a tenant with N devices instead.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Added to every answer.",
 )
 @click.option("--faults", default=None, help="Fault spec, e.g. '429:0.1,503@5'.")
 def simulate(
@@ -681,6 +744,8 @@ def simulate(
     from audit.demo import simulator_notes
     from audit.simulator import generate_tenant, load_scenario, scenario_names, serve
 
+    if not math.isfinite(latency_ms):
+        raise UsageError(f"--latency-ms: expected a number of milliseconds, got {latency_ms}")
     if devices is None and scenario not in scenario_names():
         raise UsageError(
             f"--scenario: unknown scenario {scenario!r} (known: {', '.join(scenario_names())})"
@@ -693,11 +758,24 @@ def simulate(
     except FaultSpecError as exc:
         raise UsageError(f"--faults: {exc}") from exc
     tenant = generate_tenant(devices) if devices is not None else load_scenario(scenario)
-    serve(tenant, port=port, latency_ms=latency_ms, faults=plan, notes=simulator_notes(tenant))
+    try:
+        serve(tenant, port=port, latency_ms=latency_ms, faults=plan, notes=simulator_notes(tenant))
+    except Interrupted:
+        return  # Ctrl-C (or SIGTERM) is how a simulator is stopped
+    except OSError as exc:  # the port is taken, or below 1024 without the right
+        raise UsageError(f"--port {port}: cannot listen on it: {exc.strerror or exc}") from exc
 
 
 def _print_traceback() -> None:
-    sys.stderr.write(scrub(traceback.format_exc()))
+    lines = traceback.format_exc().splitlines()
+    sys.stderr.write("".join(printable(line) + "\n" for line in lines))
+
+
+def _interrupted(signum: int) -> int:
+    """The line and exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM."""
+    name = signal.Signals(signum).name
+    _err(f"interrupted ({name}); outputs already in place were left as they were")
+    return EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -705,13 +783,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.debug = "--debug" in args
     code = EXIT_READY
+    previous = raise_on_signals()
     try:
         cli.main(args=args, prog_name=TOOL_NAME, standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.Abort:
-        _err("aborted")
-        code = EXIT_USAGE
+        code = _interrupted(signal.SIGINT)
     except click.UsageError as exc:
         _err(f"usage error: {exc.format_message()}")
         code = EXIT_USAGE
@@ -725,12 +803,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = exc.exit_code
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except Interrupted as exc:
+        code = _interrupted(exc.signum)
     except KeyboardInterrupt:
-        _err("interrupted")
-        code = EXIT_COLLECTION
+        code = _interrupted(signal.SIGINT)
     except Exception as exc:
         if STATE.debug:
             _print_traceback()
         _err(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)")
-        code = 70
+        code = EXIT_INTERNAL
+    finally:
+        restore_signals(previous)
     sys.exit(code)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from audit import TOOL_NAME, __version__
+from audit import TOOL_NAME, __version__, og_lookup
 from audit.cache import ResponseCache
 from audit.collect_details import DetailReads
 from audit.config import Config
@@ -251,11 +251,14 @@ class Collector(DetailReads):
     async def _find_og(self) -> dict[str, Any] | None:
         group_id = str(self.ds["organization_group"])
         rows = await self._read(OG_SEARCH, group_id=group_id)
-        if rows is None:
-            return None
+        denied = self._denied.get(OG_SEARCH.purpose)
+        if denied and denied[0] == og_lookup.NO_ACCESS_CODE:
+            raise og_lookup.no_access(group_id)
+        if rows is None or any(g["purpose"] == OG_SEARCH.purpose for g in self.state.gaps):
+            return None  # not read (in full): a gap, not a wrong GroupId
         row = pick_exact_og(rows, group_id)
-        if row is None:
-            return None  # a finding (dropship_customer_og fails), not a gap in the data
+        if row is None:  # a wrong GroupId: exit 3 naming what the account sees
+            raise await og_lookup.not_found(self.client, self.config.source, group_id, rows)
         og_id = shapes.row_id(row, *OG_SEARCH.ids)
         if og_id is None:
             self.state.gap(

@@ -17,38 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.errors import ConfigError
-from audit.redact import register_basic_pair, register_secret
+from audit.config_checks import check_values
+from audit.config_keys import FORMATS, Key, coerce
+from audit.errors import ConfigError, InputFileError
+from audit.fileio import read_regular
+from audit.redact import PROCESS, Redactor
 from audit.uem.catalogue import DEFAULT_AUTODISCOVERY_URL, REGION_TOKEN_URLS
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
-
-
-@dataclass(frozen=True)
-class Key:
-    """One config key: its type, default and the words used when it is wrong."""
-
-    kind: str  # str | int | float | bool | date | list[str] | list[str|int] | path | choice
-    default: Any = None
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    doc: str = ""
-
-    def expected(self) -> str:
-        if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        return {
-            "str": "a string",
-            "int": "an integer",
-            "float": "a number",
-            "bool": "true or false",
-            "date": "a date (YYYY-MM-DD)",
-            "list[str]": "a list of strings",
-            "list[str|int]": "a list of names or ids",
-            "path": "a file path (string)",
-            "formats": "a list of formats from " + ", ".join(FORMATS),
-        }[self.kind]
+#: A config file larger than this is not a config.
+MAX_CONFIG_BYTES = 1 << 20
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -72,6 +50,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "choice", choices=tuple(REGION_TOKEN_URLS), doc="OAuth: na, emea, apac or uat"
         ),
         "verify_tls": Key("bool", True, doc="Verify TLS certificates (leave true)"),
+        "allow_insecure_http": Key(
+            "bool",
+            False,
+            doc="Allow http:// URLs (credentials travel in clear: simulators and labs only)",
+        ),
         "ca_bundle": Key("path", doc="PEM bundle of a private CA"),
     },
     "dropship": {
@@ -92,15 +75,32 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "requirements": {
         "min_uem_version": Key("str", "2105", doc="Lowest acceptable UEM console release"),
         "min_hub_version": Key("str", "20.10", doc="Lowest acceptable Intelligent Hub for Windows"),
-        "attestation_max_age_days": Key("int", 90, doc="Older attestations give warn"),
+        "attestation_max_age_days": Key("int", 90, doc="Older attestations give warn", least=0),
     },
     "collect": {
-        "concurrency": Key("int", 8, doc="Requests in flight at most"),
-        "timeout_s": Key("float", 30.0, doc="Per-request timeout in seconds"),
-        "retries": Key("int", 4, doc="Retries of a request on 429, 502-504 and network errors"),
-        "request_budget": Key("int", 20000, doc="Requests one run may make at most"),
+        "concurrency": Key("int", 8, doc="Requests in flight at most", least=1),
+        "timeout_s": Key(
+            "float",
+            30.0,
+            doc="Deadline of one request in seconds (connect, headers and body)",
+            above=0,
+        ),
+        "retries": Key(
+            "int", 4, doc="Retries of a request on 429, 502-504 and network errors", least=0
+        ),
+        "request_budget": Key("int", 20000, doc="Requests one run may make at most", least=1),
         "quota_reserve": Key(
-            "float", 0.5, doc="Share of x-ratelimit-remaining left for other integrations"
+            "float",
+            0.5,
+            doc="Share of x-ratelimit-remaining left for other integrations",
+            least=0,
+            below=1,
+        ),
+        "max_response_mb": Key(
+            "int",
+            64,
+            doc="Largest answer read, in MB once decompressed; a larger one is a gap",
+            least=1,
         ),
         "cache_dir": Key("path", doc="Cache for incremental collection (unset: no cache)"),
     },
@@ -191,6 +191,9 @@ class Config:
     secrets: Secrets = field(default_factory=Secrets)
     source: str = "<defaults>"
     base_dir: Path = field(default_factory=Path.cwd)
+    #: Every form of every secret of this config (and what the client learns while
+    #: collecting): the one redactor of this tenant's snapshot, results and reports.
+    redactor: Redactor = field(default_factory=Redactor, repr=False, compare=False)
 
     @property
     def token_url(self) -> str | None:
@@ -218,65 +221,6 @@ class Config:
         return out
 
 
-def _coerce(file: str, where: str, key: Key, value: Any, base_dir: Path) -> Any:
-    def bad() -> ConfigError:
-        return ConfigError(file, where, f"expected {key.expected()}, got {value!r}"[:300])
-
-    kind = key.kind
-    if kind == "str":
-        if not isinstance(value, str):
-            raise bad()
-        return value
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise bad()
-        if value < 0:
-            raise ConfigError(file, where, f"expected a non-negative integer, got {value!r}")
-        return value
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise bad()
-        return float(value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise bad()
-        return value
-    if kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise bad() from None
-        raise bad()
-    if kind == "choice":
-        if value not in key.choices:
-            raise bad()
-        return value
-    if kind == "path":
-        if not isinstance(value, str) or not value:
-            raise bad()
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else (base_dir / path)
-    if kind in ("list[str]", "formats"):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad()
-        if kind == "formats" and any(v not in FORMATS for v in value):
-            raise bad()
-        return list(value)
-    if kind == "list[str|int]":
-        ok = isinstance(value, list) and all(
-            isinstance(v, str | int) and not isinstance(v, bool) for v in value
-        )
-        if not ok:
-            raise bad()
-        return list(value)
-    raise AssertionError(kind)  # pragma: no cover - SCHEMA is static
-
-
 def _section(
     file: str, name: str, raw: Any, keys: Mapping[str, Key], base_dir: Path
 ) -> dict[str, Any]:
@@ -293,7 +237,7 @@ def _section(
     for key_name, key in keys.items():
         where = f"{name}.{key_name}"
         if key_name in raw:
-            out[key_name] = _coerce(file, where, key, raw[key_name], base_dir)
+            out[key_name] = coerce(file, where, key, raw[key_name], base_dir)
         elif key.required:
             raise ConfigError(file, where, f"missing; expected {key.expected()}")
         else:
@@ -384,10 +328,13 @@ def parse_config(
         if att.evidence and "://" not in att.evidence and not Path(att.evidence).is_absolute():
             attestations[i] = Attestation(**{**att.__dict__, "evidence": str(base / att.evidence)})
     secrets = _read_secrets(file, sections["tenant"], env) if need_secrets else Secrets()
-    for value in secrets.values():
-        register_secret(value)
-    if secrets.password and sections["tenant"].get("username"):
-        register_basic_pair(str(sections["tenant"]["username"]), secrets.password)
+    check_values(file, sections, attestations, secrets)
+    redactor = Redactor()
+    username = sections["tenant"].get("username")
+    for target in (redactor, PROCESS):  # this tenant's, and everything the process prints
+        target.add(*secrets.values())
+        if secrets.password and username:
+            target.add_pair(str(username), secrets.password)
     return Config(
         **sections,
         attestations=attestations,
@@ -395,20 +342,23 @@ def parse_config(
         secrets=secrets,
         source=file,
         base_dir=base,
+        redactor=redactor,
     )
 
 
 def _read_toml(p: Path) -> dict[str, Any]:
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ConfigError(str(p), "", f"cannot read: {exc.strerror or exc}") from exc
+        raw = read_regular(p, MAX_CONFIG_BYTES)
+    except InputFileError as exc:
+        raise ConfigError(str(p), "", exc.problem) from exc
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(str(p), "", "not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(p), "", f"malformed TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses into nested arrays and tables
+        raise ConfigError(str(p), "", "malformed TOML: nested too deeply") from exc
 
 
 def load_config(

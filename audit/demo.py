@@ -73,7 +73,8 @@ def simulated_config_data(
     environment that holds its simulated credentials (``SIM_PASSWORD``, ``SIM_TENANT_CODE``,
     ``SIM_CLIENT_SECRET``). The Drop Ship settings are those of the bundled scenarios and
     the generator: OG ``contoso``, tag ``RnD``, domain ``contoso.com``; the simulator also
-    answers the discovery lookup, so ``autodiscovery_url`` is the same server."""
+    answers the discovery lookup, so ``autodiscovery_url`` is the same server. An
+    ``http://`` simulator gets ``allow_insecure_http = true``."""
     creds = tenant.get("credentials", {})
     env = {
         "SIM_PASSWORD": str(creds.get("password", "")),
@@ -84,6 +85,8 @@ def simulated_config_data(
         "name": str(tenant.get("name", "Simulated tenant")),
         "api_url": api_url,
     }
+    if api_url.startswith("http://"):
+        section["allow_insecure_http"] = True  # a loopback simulator speaks plain HTTP
     if auth == "basic":
         section.update(
             username=str(creds.get("username", "")),

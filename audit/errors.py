@@ -6,6 +6,7 @@
      +-- UsageError               exit 3: bad command line
      +-- ConfigError              exit 3: bad config file (names file, key, expectation)
      +-- InputFileError           exit 3: bad snapshot / results.json / attestation file
+     +-- OutputError              exit 3: an output cannot be written (folder, space, lock)
      +-- CollectionError          exit 4: the tenant could not be read
           +-- AuthenticationError  401, a 403 on the first call, OAuth token endpoint refusing or down
           +-- ApiError             an HTTP status that retries did not cure
@@ -24,6 +25,11 @@ EXIT_NOT_READY = 1
 EXIT_CHECK_ERROR = 2
 EXIT_USAGE = 3
 EXIT_COLLECTION = 4
+#: An unexpected exception: a bug, never an expected condition.
+EXIT_INTERNAL = 70
+#: Interrupted by SIGINT (Ctrl-C) or SIGTERM: 128 + the signal number, as shells report it.
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
 
 
 class AuditError(Exception):
@@ -51,6 +57,14 @@ class InputFileError(AuditError):
     def __init__(self, file: str, problem: str) -> None:
         self.file, self.problem = file, problem
         super().__init__(f"{file}: {problem}")
+
+
+class OutputError(AuditError):
+    """An output file or folder cannot be written (not a folder, read-only, full, locked)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path, self.problem = path, problem
+        super().__init__(f"{path}: {problem}")
 
 
 class CollectionError(AuditError):

@@ -27,6 +27,7 @@ import datetime as dt
 import re
 import tomllib
 import unicodedata
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +35,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audit import TOOL_NAME, __version__, history
-from audit.config import Config, Waiver, load_config
-from audit.errors import EXIT_READY, AuditError, UsageError
-from audit.fileio import write_atomic
+from audit.config import MAX_CONFIG_BYTES, Config, Waiver, load_config
+from audit.errors import EXIT_INTERNAL, EXIT_READY, AuditError, InputFileError, UsageError
+from audit.fileio import read_regular, write_atomic
+from audit.outset import OutputSet
 from audit.redact import scrub
 from audit.results import load_results
 from audit.selection import CheckSelection
@@ -44,8 +46,6 @@ from audit.snapshot import Snapshot, save_snapshot
 
 #: Tenants collected at the same time (each with its own ``[collect] concurrency``).
 TENANTS_AT_ONCE = 16
-#: Exit code of an unexpected exception (a bug): it outranks every other code.
-EXIT_INTERNAL = 70
 ERROR_NOTE = "error.txt"
 
 
@@ -63,8 +63,8 @@ def slugify(text: str) -> str:
 def tenant_name_hint(path: Path) -> str:
     """``[tenant] name`` read leniently from a config (for naming a tenant whose config fails)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except (InputFileError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return ""
     tenant = data.get("tenant")
     name = tenant.get("name") if isinstance(tenant, dict) else None
@@ -225,36 +225,38 @@ async def _audit_one(
 
     config = run.config
     assert config is not None
+    info = pipeline.RunInfo(
+        mode="live",
+        command=list(options.command),
+        selection=options.selection,
+        waivers=list(options.waivers),
+        waivers_files=list(options.waivers_files),
+    )
     try:
-        async with gate:
-            options.note(f"{run.slug}: collecting from {config.tenant['api_url']} ...")
-            if not config.tenant.get("verify_tls", True):
-                options.warn(
-                    f"warning: {run.slug}: TLS certificate verification is disabled (verify_tls = false)"
+        with OutputSet(run.out_dir, info.run_id) as outset:  # preflight, lock: before requests
+            async with gate:
+                options.note(f"{run.slug}: collecting from {config.tenant['api_url']} ...")
+                for warning in pipeline.transport_warnings(config):
+                    options.warn(f"warning: {run.slug}: {warning}")
+                snapshot = await pipeline.collect_async(
+                    config, mode="live", warn=lambda line: options.warn(f"{run.slug}: {line}")
                 )
-            snapshot = await pipeline.collect_async(config, mode="live")
-        info = pipeline.RunInfo(
-            mode="live",
-            command=list(options.command),
-            selection=options.selection,
-            waivers=list(options.waivers),
-            waivers_files=list(options.waivers_files),
-        )
-        loop = asyncio.get_running_loop()
-        results, run.written = await loop.run_in_executor(
-            worker,
-            lambda: finish_tenant(
-                snapshot,
-                config,
-                out=run.out_dir,
-                formats=options.formats(config),
-                info=info,
-                fail_on=options.fail_on,
-                baseline=run.baseline,
-                baseline_path=run.baseline_path,
-                history_dir=options.history / run.slug if options.history else None,
-            ),
-        )
+
+            def finish() -> tuple[dict[str, Any], list[Path]]:
+                results, written = finish_tenant(
+                    snapshot,
+                    config,
+                    out=outset.staging,
+                    formats=options.formats(config),
+                    info=info,
+                    fail_on=options.fail_on,
+                    baseline=run.baseline,
+                    baseline_path=run.baseline_path,
+                    history_dir=options.history / run.slug if options.history else None,
+                )
+                return results, outset.commit(written)
+
+            results, run.written = await asyncio.get_running_loop().run_in_executor(worker, finish)
         run.results, run.exit_code = results, pipeline.exit_code_for(results)
         options.note(f"{run.slug}: done (exit {run.exit_code})")
     except AuditError as exc:
@@ -364,15 +366,18 @@ def run_fleet(paths: Sequence[Path], options: FleetOptions) -> FleetResult:
         )
     configs = discover_configs(paths)
     runs = _prepare(configs, options)
-    asyncio.run(_audit_all(runs, options))
-    for run in runs:
-        note = run.out_dir / ERROR_NOTE
-        if run.problem is not None:
-            run.written.append(_write_error_note(run))
-        elif note.exists():
-            note.unlink()
     from reports.fleet import render_fleet
 
-    summary = fleet_summary(runs, options)
-    written = render_fleet(summary, options.out, options.summary_formats)
+    with OutputSet(options.out, str(uuid.uuid4())) as outset:  # the fleet summary's set
+        asyncio.run(_audit_all(runs, options))
+        for run in runs:
+            note = run.out_dir / ERROR_NOTE
+            if run.problem is not None:
+                run.written.append(_write_error_note(run))
+            elif note.exists():
+                note.unlink()
+        summary = fleet_summary(runs, options)
+        written = outset.commit(
+            render_fleet(summary, outset.staging, options.summary_formats, links_from=options.out)
+        )
     return FleetResult(runs, summary, written, summary["exit_code"])

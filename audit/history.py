@@ -22,18 +22,19 @@ chart of the status counts per run and the table), by :mod:`reports.fleet`.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pandas as pd
 
 from audit.errors import InputFileError
-from audit.fileio import write_json_atomic
-from audit.results import change_of, load_results
+from audit.fileio import read_json_file, write_json_atomic
+from audit.results import change_of, load_results, results_schema, sealed
 
 #: How a run's results file is named in a history folder.
 NAME_RE = re.compile(r"^results-(\d{8}T\d{6}Z)-([0-9A-Za-z]{1,8})\.json$")
@@ -81,8 +82,9 @@ def history_name(results: dict[str, Any]) -> str:
 
 
 def record(results: dict[str, Any], directory: str | Path) -> Path:
-    """Add ``results`` to the history folder ``directory`` (created when missing)."""
-    return write_json_atomic(Path(directory) / history_name(results), results)
+    """Add ``results`` to the history folder ``directory`` (created when missing), sealed
+    with its ``content_sha256`` like every results.json, so it can be a baseline."""
+    return write_json_atomic(Path(directory) / history_name(results), sealed(results))
 
 
 def runs_in(directory: str | Path) -> list[Path]:
@@ -149,23 +151,47 @@ def series_folders(directory: str | Path) -> list[tuple[str, Path]]:
 
 def _read(path: Path) -> dict[str, Any]:
     """A run file's data, checked only for what the trend needs (full schema validation of
-    every run would cost seconds per large tenant)."""
-    try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise InputFileError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(str(path), f"not valid JSON ({exc})") from exc
-    ok = (
-        isinstance(data, dict)
-        and isinstance(data.get("summary"), dict)
-        and isinstance(data["summary"].get("counts"), dict)
-        and isinstance(data.get("checks"), list)
-        and all(isinstance(c, dict) and "id" in c and "status" in c for c in data["checks"])
-    )
+    every run would cost seconds per large tenant): its summary, run and tenant blocks, and
+    each check's id and status, against the results schema."""
+    data = read_json_file(path, "a results.json")
+    ok = isinstance(data, dict) and isinstance(data.get("checks"), list)
+    if ok:
+        trimmed = {
+            "summary": data.get("summary"),
+            "run": data.get("run") or {},
+            "tenant": data.get("tenant") or {},
+            "checks": [
+                {k: c.get(k) for k in ("id", "status")} if isinstance(c, dict) else c
+                for c in data["checks"]
+            ],
+        }
+        ok = not any(jsonschema.Draft202012Validator(_trend_schema()).iter_errors(trimmed))
     if not ok:
         raise InputFileError(str(path), "not a ws1-audit results.json (no summary or checks)")
     return data
+
+
+@functools.cache
+def _trend_schema() -> dict[str, Any]:
+    full = results_schema()["properties"]
+    check = full["checks"]["items"]["properties"]
+    return {
+        "type": "object",
+        "required": ["summary", "checks"],
+        "properties": {
+            "summary": full["summary"],
+            "run": {"type": "object", "properties": full["run"]["properties"]},
+            "tenant": {"type": "object", "properties": full["tenant"]["properties"]},
+            "checks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "status"],
+                    "properties": {"id": check["id"], "status": check["status"]},
+                },
+            },
+        },
+    }
 
 
 def _rows(series: str, paths: Iterable[Path], problems: list[str]) -> list[dict[str, Any]]:

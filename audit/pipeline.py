@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,12 +25,14 @@ from audit.errors import (
     EXIT_CHECK_ERROR,
     EXIT_NOT_READY,
     EXIT_READY,
+    CollectionError,
     ConfigError,
     UsageError,
 )
 from audit.fileio import write_json_atomic
 from audit.inventory_build import build_inventory
 from audit.plugins import Registry, get_registry
+from audit.redact import PROCESS
 from audit.results import apply_baseline, build_results, sealed, validate_results
 from audit.runner import catalogue_version, run_checks, summarise
 from audit.selection import CheckSelection
@@ -61,8 +64,10 @@ class RunInfo:
 
 
 def validate_config_against(registry: Registry, config: Config) -> None:
-    """Waivers and attestations must name a known check (attestations may name a setting)."""
+    """Waivers must name a known check; attestations a check that takes them, or one of its
+    setting names (``ws1-audit checks`` lists them). Before any request: exit 3."""
     validate_waivers(registry, config.waivers, config.source)
+    validate_attestations(registry, config)
 
 
 def validate_waivers(registry: Registry, waivers: Sequence[Waiver], source: str) -> None:
@@ -75,6 +80,29 @@ def validate_waivers(registry: Registry, waivers: Sequence[Waiver], source: str)
                 f"waivers[{i}].check",
                 f"unknown check {waiver.check!r} (see `ws1-audit checks`)",
             )
+
+
+def validate_attestations(registry: Registry, config: Config) -> None:
+    """Raise ConfigError (exit 3) for an attestation of no check or setting that takes one."""
+    known = set(registry.checks)
+    names = {
+        name: check.id
+        for check in registry.checks.values()
+        for name in (check.meta.as_dict().get("attestation_names") or [])
+    }
+    for i, att in enumerate(config.attestations):
+        if att.check.lower() in names:
+            continue
+        problem = (
+            f"{att.check!r} takes no attestation (the API is its evidence)"
+            if att.check in known
+            else f"unknown check or setting {att.check!r}"
+        )
+        raise ConfigError(
+            config.source,
+            f"attestations[{i}].check",
+            f"{problem}; attestations can name: {', '.join(sorted(names))}",
+        )
 
 
 def make_client(config: Config, *, transport: httpx.AsyncBaseTransport | None = None) -> UEMClient:
@@ -93,7 +121,8 @@ def make_client(config: Config, *, transport: httpx.AsyncBaseTransport | None = 
         request_budget=int(limits["request_budget"]),
         quota_reserve=float(limits["quota_reserve"]),
         verify=verify,
-        recorder=Recorder(secrets=config.secrets.values()),
+        recorder=Recorder(redactor=config.redactor),
+        max_response_bytes=int(limits["max_response_mb"]) << 20,
     )
 
 
@@ -104,8 +133,11 @@ async def collect_async(
     progress: Progress | None = None,
     registry: Registry | None = None,
     mode: str = "live",
+    warn: Callable[[str], None] | None = None,
 ) -> Snapshot:
-    """Collect a snapshot from the tenant named by ``config``."""
+    """Collect a snapshot from the tenant named by ``config`` (``warn``: one-line warnings,
+    e.g. a cache file that could not be used). A collection in which no answer of the
+    tenant's API could be read raises CollectionError (:func:`require_an_answer`)."""
     registry = registry or get_registry()
     cache = None
     if config.collect.get("cache_dir"):
@@ -116,8 +148,55 @@ async def collect_async(
             config, client, cache=cache, progress=progress, plugin_hook=registry.manager.hook
         )
         snapshot = await collector.run()
+    if cache is not None and cache.problem and warn is not None:
+        warn(f"warning: {cache.problem}")
     snapshot.mode = mode
+    snapshot.stats["insecure_http"] = plain_http(config)
+    require_an_answer(snapshot)
     return snapshot
+
+
+def plain_http(config: Config) -> bool:
+    """Whether this config talks to the tenant (or its token URL) over plain http://."""
+    urls = (config.tenant.get("api_url"), config.token_url)
+    return any(str(u or "").lower().startswith("http://") for u in urls)
+
+
+def transport_warnings(config: Config) -> list[str]:
+    """What every run and collect with ``config`` warns about on stderr (and records)."""
+    out = []
+    if not config.tenant.get("verify_tls", True):
+        out.append("TLS certificate verification is disabled (verify_tls = false)")
+    if plain_http(config):
+        host = urlsplit(str(config.tenant["api_url"])).hostname
+        out.append(
+            f"plain HTTP to {host}: credentials and answers travel unencrypted "
+            "(allow_insecure_http = true)"
+        )
+    return out
+
+
+#: Requests that are not the tenant's own API answering.
+_NOT_THE_API = ("oauth_token", "discovery")
+
+
+def require_an_answer(snapshot: Snapshot) -> None:
+    """Raise CollectionError (exit 4) when no answer of the tenant's API could be read at all:
+    every request failed, or answered an error, a non-JSON page (an HTML login page) or
+    nothing. A tenant whose whole API is down is a failed collection, not 14 gaps."""
+    api = [r for r in snapshot.requests if r.get("purpose") not in _NOT_THE_API]
+    if any(200 <= (r.get("status") or 0) < 300 and not r.get("json_error") for r in api):
+        return
+    host = snapshot.tenant.get("api_host") or snapshot.tenant.get("api_url")
+    first = next((r for r in api if r.get("error") or r.get("json_error")), None)
+    why = ""
+    if first is not None:
+        status = first.get("status")
+        what = first.get("json_error") or (f"answered {status}" if status else first.get("error"))
+        why = f"; first: {first.get('method', 'GET')} {first.get('path')} {what}"
+    raise CollectionError(
+        f"no answer of the UEM API at {host} could be read ({len(api)} requests){why}"[:500]
+    )
 
 
 def collect(config: Config, **kwargs: Any) -> Snapshot:
@@ -129,9 +208,15 @@ def _run_block(info: RunInfo, snapshot: Snapshot) -> dict[str, Any]:
     """results.json's ``run``: this invocation, the collection's TLS state, the warnings."""
     warnings = list(info.warnings)
     verify_tls = bool(snapshot.stats.get("verify_tls", True))
+    insecure_http = bool(snapshot.stats.get("insecure_http", False))
     if not verify_tls:
         warnings.append(
             "TLS certificate verification was disabled for this collection (verify_tls = false)"
+        )
+    if insecure_http:
+        warnings.append(
+            "this collection used plain HTTP (allow_insecure_http = true): nothing proves the "
+            "answers came from the tenant, and the credentials travelled unencrypted"
         )
     selection = info.selection
     return {
@@ -141,6 +226,7 @@ def _run_block(info: RunInfo, snapshot: Snapshot) -> dict[str, Any]:
         "mode": info.mode,
         "command": info.command,
         "verify_tls": verify_tls,
+        "insecure_http": insecure_http,
         "warnings": warnings,
         **({"selection": selection.as_dict()} if selection and selection.active else {}),
         **({"waivers_files": list(info.waivers_files)} if info.waivers_files else {}),
@@ -219,6 +305,8 @@ def evaluate(
     )
     if baseline is not None:
         apply_baseline(results, baseline, baseline_path)
+    redactor = config.redactor if config is not None else PROCESS
+    results = PROCESS.redact(redactor.redact(results))  # tenant data may echo a secret
     validate_results(results)
     return results
 
@@ -238,6 +326,8 @@ def render(
         raise UsageError(f"unknown format {unknown[0]!r} (known: {', '.join(registry.renderers)})")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if "content_sha256" not in results:  # the json file and the PDF's attachment: loadable
+        results = sealed(results)
     written: list[Path] = []
     options = RenderOptions(attachments={})
     for name in formats:

@@ -7,8 +7,9 @@ Integrity: the results.json that ``pipeline.save_results`` writes carries
 ``content_sha256``, the SHA-256 of the canonical JSON of everything else (the snapshot's
 scheme, :func:`audit.snapshot.content_hash`). :func:`load_results` recomputes it, so a
 results.json edited by hand (a status turned to ``pass``) or cut short is refused with one
-line before anything is rendered from it. A file without the key (written by an older
-version, or a hand-made fixture) is only schema-checked.
+line before anything is rendered from it, and so is one without the key (the schema
+requires it). The hash detects accidents (an edit, a cut, a copy gone wrong), not
+tampering: anyone can recompute it (signatures are a later issue).
 """
 
 from __future__ import annotations
@@ -74,9 +75,16 @@ def sealed(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def verify_integrity(results: Any, file: str = "results.json") -> None:
-    """Raise InputFileError when ``results`` carries a ``content_sha256`` that does not match."""
-    if not isinstance(results, dict) or "content_sha256" not in results:
+    """Raise InputFileError when ``results`` has no ``content_sha256`` or one that does not
+    match its content. (The hash detects accidents, an edit or a cut; anyone can recompute
+    it, so it is no protection against deliberate tampering.)"""
+    if not isinstance(results, dict):
         return
+    if "content_sha256" not in results:
+        raise InputFileError(
+            file,
+            "integrity check failed: no content_sha256 (not written by ws1-audit, or edited)",
+        )
     if results["content_sha256"] != results_hash(results):
         raise InputFileError(
             file,
@@ -86,8 +94,11 @@ def verify_integrity(results: Any, file: str = "results.json") -> None:
 
 
 def validate_results(results: Any, file: str = "results.json") -> None:
-    """Raise InputFileError when ``results`` does not match the schema."""
+    """Raise InputFileError when ``results`` does not match the schema. Results not yet
+    written (without their ``content_sha256``) are checked as if they had one."""
     _check_version(results, file)
+    if isinstance(results, dict) and "content_sha256" not in results:
+        results = {**results, "content_sha256": "0" * 64}
     problem = schema_problem(results)
     if problem:
         raise InputFileError(file, f"does not match the results schema: {problem}")

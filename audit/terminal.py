@@ -8,7 +8,8 @@ the counts, the changes since the baseline, and where to look next (the reports 
 
 Every tenant string (tenant name, summaries, ids of plugin checks) goes through
 :func:`reports.text.visible` first, so that control characters and bidi overrides in tenant
-data cannot rewrite the terminal: they are shown as ``[U+XXXX]``. When stdout is not a
+data cannot rewrite the terminal: they are shown as ``[U+XXXX]``; every line printed goes
+through :func:`audit.redact.printable` (secrets redacted, the same rule). When stdout is not a
 terminal (CI logs, a pipe) nothing is shortened; file paths never are (they are there to be
 copied).
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 import click
 
+from audit.redact import printable, printable_json
 from audit.runner import SCORE_SHORT, SEVERITY_RANK
 from reports.text import shorten, visible
 
@@ -138,14 +140,14 @@ def print_table(
     """
     width = width if width is not None else terminal_width()
     for line in table_lines(results, width):
-        click.echo(line)
+        click.echo(printable(line))
     for warning in (results.get("baseline") or {}).get("warnings") or []:
         if warn is not None:
             warn(f"warning: {visible(warning)}")
     for path in paths:
-        click.echo(f"  wrote {path}")
+        click.echo(printable(f"  wrote {path}"))
     for line in next_steps(paths):
-        click.echo(line)
+        click.echo(printable(line))
 
 
 def json_summary(results: dict[str, Any], paths: Sequence[Path], exit_code: int) -> dict[str, Any]:
@@ -177,7 +179,11 @@ def json_summary(results: dict[str, Any], paths: Sequence[Path], exit_code: int)
 
 def print_json_summary(results: dict[str, Any], paths: Sequence[Path], exit_code: int) -> None:
     """Print :func:`json_summary` on stdout (one JSON document, nothing else)."""
-    click.echo(json.dumps(json_summary(results, paths, exit_code), indent=2, ensure_ascii=False))
+    click.echo(
+        printable_json(
+            json.dumps(json_summary(results, paths, exit_code), indent=2, ensure_ascii=False)
+        )
+    )
 
 
 def print_fleet_json(result: Any) -> None:
@@ -201,4 +207,4 @@ def print_fleet_json(result: Any) -> None:
         "tenants": tenants,
         "outputs": [str(p) for p in result.written],
     }
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    click.echo(printable_json(json.dumps(document, indent=2, ensure_ascii=False)))

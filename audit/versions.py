@@ -30,10 +30,13 @@ def parse_version(text: object) -> tuple[int, ...] | None:
     marketing = _MARKETING.match(text)
     if marketing:
         return (int(marketing.group(1)), int(marketing.group(2)))
-    dotted = _DOTTED.match(text)
+    dotted = _DOTTED.match(text[:200])
     if not dotted:
         return None
-    return tuple(int(part) for part in dotted.group(1).split("."))
+    parts = dotted.group(1).split(".")
+    if any(len(part) > 9 for part in parts):
+        return None  # no release number has ten digits; a 5,000-digit one is hostile
+    return tuple(int(part) for part in parts)
 
 
 def _padded(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -35,15 +35,14 @@ META = CheckMeta(
         "Record an attestation (check auto_enrollment_disabled, value true) with a screenshot.",
     ),
     references=(REF_DSP_ONLINE,),
+    settings=("auto_enrollment",),
 )
 
 
 @guarded("attestation")
 def evaluate(ctx: CheckContext) -> Outcome:
     """Settled by an attestation (direct, or of the setting itself); manual without one."""
-    return decide_with_inverted_alias(
-        ctx, META, "Auto Enrollment disabled", inverted=("auto_enrollment",)
-    )
+    return decide_with_inverted_alias(ctx, META, "Auto Enrollment disabled", inverted=META.settings)
 
 
 CHECK = Check(META, evaluate)

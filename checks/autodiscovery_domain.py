@@ -63,6 +63,7 @@ META = CheckMeta(
         "Re-run the audit; or record an attestation (check autodiscovery_domain, value true).",
     ),
     references=(REF_DSP_ONLINE, REF_AUTODISCOVERY, REF_ENROLLMENT_SETTINGS),
+    settings=("autodiscovery_enrollment",),
 )
 
 
@@ -148,7 +149,7 @@ def _lookup(ctx: CheckContext) -> Outcome:
 def evaluate(ctx: CheckContext) -> Outcome:
     """An attestation overrides the discovery lookup."""
     return decide_by_attestation(
-        ctx, META, SETTING, names=("autodiscovery_enrollment",), otherwise=lambda: _lookup(ctx)
+        ctx, META, SETTING, names=META.settings, otherwise=lambda: _lookup(ctx)
     )
 
 

@@ -33,6 +33,7 @@ META = CheckMeta(
         "Record an attestation (check device_staging, value true) pointing to that evidence.",
     ),
     references=(REF_DSP_ONLINE,),
+    settings=("generic_ppkg_staging",),
 )
 
 
@@ -43,7 +44,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
         ctx,
         META,
         SETTING,
-        names=("generic_ppkg_staging",),
+        names=META.settings,
         otherwise=lambda: manual(META, SETTING, "No API shows how the manufacturer stages devices"),
     )
 

@@ -53,6 +53,7 @@ META = CheckMeta(
         "section.",
     ),
     references=(REF_DSP_ONLINE,),
+    settings=("drop_ship_provisioning",),
 )
 
 
@@ -98,9 +99,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
             ),
         )
 
-    return decide_by_attestation(
-        ctx, META, SETTING, names=("drop_ship_provisioning",), otherwise=inferred
-    )
+    return decide_by_attestation(ctx, META, SETTING, names=META.settings, otherwise=inferred)
 
 
 CHECK = Check(META, evaluate)

@@ -30,6 +30,7 @@ META = CheckMeta(
         "Record an attestation (check hub_auto_update, value true) with a screenshot of the page.",
     ),
     references=(REF_DSP_ONLINE,),
+    settings=("intelligent_hub_automatic_updates",),
 )
 
 
@@ -37,7 +38,7 @@ META = CheckMeta(
 def evaluate(ctx: CheckContext) -> Outcome:
     """Settled by an attestation; manual without one."""
     return decide_by_attestation(
-        ctx, META, "Intelligent Hub Automatic Updates", names=("intelligent_hub_automatic_updates",)
+        ctx, META, "Intelligent Hub Automatic Updates", names=META.settings
     )
 
 

@@ -61,6 +61,7 @@ META = CheckMeta(
         "check in; re-run the audit.",
     ),
     references=(REF_DSP_ONLINE,),
+    settings=("intelligent_hub_version",),
 )
 
 
@@ -178,9 +179,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
                 ),
             )
 
-        return decide_by_attestation(
-            ctx, META, setting, names=("intelligent_hub_version",), otherwise=manual
-        )
+        return decide_by_attestation(ctx, META, setting, names=META.settings, otherwise=manual)
     return Outcome(
         "pass",
         f"All {len(devices)} Windows devices in scope run Intelligent Hub {need} or later.",

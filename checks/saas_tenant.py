@@ -50,6 +50,7 @@ META = CheckMeta(
         f"On a SaaS tenant, enable Drop Ship at {PATH_STAGING}.",
     ),
     references=(REF_DSP_ONLINE, REF_SAAS_HOSTS),
+    settings=("saas",),
 )
 
 
@@ -93,7 +94,9 @@ def evaluate(ctx: CheckContext) -> Outcome:
             Evidence(["API host", "Known SaaS domains"], [[host, ", ".join(SAAS_DOMAINS)]], SOURCE),
         )
 
-    outcome = decide_by_attestation(ctx, META, "a SaaS tenant", names=("saas",), otherwise=by_host)
+    outcome = decide_by_attestation(
+        ctx, META, "a SaaS tenant", names=META.settings, otherwise=by_host
+    )
     if outcome.attestation is not None and outcome.status == "fail" and domain:
         outcome.summary += f" Note: the API host {host} is under the SaaS domain {domain}."
     return outcome

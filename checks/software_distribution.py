@@ -55,6 +55,7 @@ META = CheckMeta(
         "Record an attestation (check software_distribution, value true) with a screenshot.",
     ),
     references=(REF_DSP_ONLINE, REF_SOFTWARE_DISTRIBUTION),
+    settings=("software_distribution_enabled",),
 )
 
 
@@ -104,9 +105,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
             META, SETTING, "No attestation, and no Win32 app with install options in the OG", SOURCE
         )
 
-    return decide_by_attestation(
-        ctx, META, SETTING, names=("software_distribution_enabled",), otherwise=inferred
-    )
+    return decide_by_attestation(ctx, META, SETTING, names=META.settings, otherwise=inferred)
 
 
 CHECK = Check(META, evaluate)

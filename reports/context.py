@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from audit import evidence_kind
+from audit.config_checks import MAX_LOGO_BYTES
+from audit.errors import InputFileError
+from audit.fileio import read_regular
 from audit.runner import SCORE_MEANING, SCORE_SHORT
 from reports import text as t
 
@@ -214,9 +217,10 @@ def logo_data_uri(path: Any) -> str | None:
         LOG.warning("logo %s: not a PNG, SVG, JPEG, GIF or WebP file; cover shows none", file)
         return None
     try:
-        data = file.read_bytes()
-    except OSError as exc:
-        LOG.warning("logo %s cannot be read (%s); cover shows none", file, exc.strerror or exc)
+        data = read_regular(file, MAX_LOGO_BYTES)  # never a FIFO or a device: no hang
+    except InputFileError as exc:
+        why = exc.problem.removeprefix("cannot read: ")
+        LOG.warning("logo %s cannot be read (%s); cover shows none", file, why)
         return None
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -400,7 +404,9 @@ def build_report(results: dict[str, Any], limits: Limits = HTML_LIMITS) -> Repor
         "finished": utc_text(run.get("finished_at")),
         "started_iso": str(run.get("started_at") or ""),
         "mode": t.clip(run.get("mode") or "—", 20),
-        "verify_tls": "yes" if run.get("verify_tls", True) else "no (TLS verification was off)",
+        "verify_tls": "no (plain HTTP: allow_insecure_http = true)"
+        if run.get("insecure_http")
+        else ("yes" if run.get("verify_tls", True) else "no (TLS verification was off)"),
         "tool_version": t.clip(tool.get("version") or "—", 40),
         "catalogue_version": t.clip(tool.get("catalogue_version") or "—", 80),
         "schema_version": t.as_text(results.get("schema_version")),

@@ -242,11 +242,16 @@ def render_fleet(
     fleet: dict[str, Any],
     out_dir: str | Path,
     formats: Sequence[str] = ("json", "html", "pdf", "csv"),
+    *,
+    links_from: Path | None = None,
 ) -> list[Path]:
     """Write the fleet summary into ``out_dir`` in the run's ``--format``s: ``fleet.json``
     (the summary data: json), ``fleet.csv`` (csv), ``fleet.html`` (html) and ``fleet.pdf``
-    (pdf, with fleet.csv attached); the other formats have no fleet summary."""
+    (pdf, with fleet.csv attached); the other formats have no fleet summary. The links to
+    each tenant's reports are those found under ``links_from`` (default ``out_dir``: the
+    files may be written to a staging folder before they are put in place)."""
     out = Path(out_dir)
+    base = links_from or out
     data = csv_bytes(fleet_frame(fleet))
     written = []
     if "json" in formats:
@@ -254,10 +259,10 @@ def render_fleet(
     if "csv" in formats:
         written.append(write_atomic(out / FLEET_CSV, data))
     if "html" in formats:
-        written.append(write_atomic(out / FLEET_HTML, render_fleet_html(fleet, out)))
+        written.append(write_atomic(out / FLEET_HTML, render_fleet_html(fleet, base)))
     if "pdf" in formats:
         pdf, _problems = html_to_pdf(
-            render_fleet_html(fleet, out, interactive=False),
+            render_fleet_html(fleet, base, interactive=False),
             attachments=[
                 PdfAttachment(FLEET_CSV, data, "One row per tenant: verdict, counts, checks")
             ],

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import zlib
@@ -37,12 +38,25 @@ ALL_FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
 QUICK_FORMATS = ("html", "json", "csv", "junit", "md")
 
 
+#: The warning every run against a plain-HTTP simulator prints (pinned by test_tls.py);
+#: the helpers below leave it out of ``stderr`` so tests see what else was printed.
+PLAIN_HTTP_WARNING = re.compile(r"^ws1-audit: warning: (?:[\w-]+: )?plain HTTP to .*\n", re.M)
+
+
+def without_http_warning(stderr: str) -> str:
+    """``stderr`` without the plain-HTTP warning lines."""
+    return PLAIN_HTTP_WARNING.sub("", stderr)
+
+
 def ws1(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real console entry point in a subprocess (stdin closed, not a terminal)."""
+    """Run the real console entry point in a subprocess (stdin closed, not a terminal).
+
+    ``stderr`` leaves out the plain-HTTP warning (``stderr_full`` has everything).
+    """
     full_env = {**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1", **(env or {})}
-    return subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-c", "from audit.cli import main; main()", *args],
         capture_output=True,
         text=True,
@@ -52,6 +66,9 @@ def ws1(
         stdin=subprocess.DEVNULL,
         check=False,
     )
+    proc.stderr_full = proc.stderr  # type: ignore[attr-defined]
+    proc.stderr = without_http_warning(proc.stderr)
+    return proc
 
 
 def toml_text(value: Any) -> str:
@@ -78,6 +95,8 @@ def write_config(
 ) -> Path:
     """A tenant TOML for a simulated tenant; secrets come from SIM_* environment variables."""
     t: dict[str, Any] = {"name": "Contoso (simulated)", "api_url": api_url}
+    if api_url.startswith("http://"):
+        t["allow_insecure_http"] = True  # the simulator on loopback speaks plain HTTP
     if auth == "basic":
         t.update(username="auditor", password_env="SIM_PASSWORD", tenant_code_env="SIM_TENANT_CODE")
     else:
@@ -298,7 +317,7 @@ def cli_in_process(
         main(list(args))
     out, err = capsys.readouterr()
     code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return (code if isinstance(code, int) else 0), out, without_http_warning(err)
 
 
 # -- one full run with a persistent fault, shared by the fault and the secrets tests -------------

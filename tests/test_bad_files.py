@@ -92,6 +92,125 @@ CONFIG_CASES = [
     ),
     pytest.param({}, "[tenant\nname = ", {}, "malformed TOML", id="malformed-toml"),
     pytest.param({}, "[[attestations]]\ncheck = 'x'\n", {}, "attestations[0]", id="bad-table"),
+    # values at the edges (item 17)
+    pytest.param(
+        {"collect": {"concurrency": 0}},
+        "",
+        {},
+        "collect.concurrency: expected an integer at least 1, got 0",
+        id="concurrency-0",
+    ),
+    pytest.param(
+        {"collect": {"timeout_s": 0}},
+        "",
+        {},
+        "timeout_s: expected a number above 0",
+        id="timeout-0",
+    ),
+    pytest.param(
+        {"collect": {"timeout_s": -5}},
+        "",
+        {},
+        "timeout_s: expected a number above 0",
+        id="timeout-neg",
+    ),
+    pytest.param(
+        {"collect": {"timeout_s": float("nan")}},
+        "",
+        {},
+        "timeout_s: expected a number above 0, got nan",
+        id="timeout-nan",
+    ),
+    pytest.param(
+        {"collect": {"quota_reserve": 1}},
+        "",
+        {},
+        "quota_reserve: expected a number at least 0 and below 1",
+        id="quota-reserve-1",
+    ),
+    pytest.param(
+        {"collect": {"quota_reserve": -0.1}},
+        "",
+        {},
+        "quota_reserve: expected",
+        id="quota-reserve-neg",
+    ),
+    pytest.param(
+        {"collect": {"max_response_mb": 0}},
+        "",
+        {},
+        "max_response_mb: expected",
+        id="max-response-0",
+    ),
+    pytest.param(
+        {"collect": {"cache_dir": "bad.toml"}},
+        "",
+        {},
+        "is a file; expected a folder",
+        id="cache-dir-file",
+    ),
+    pytest.param(
+        {"tenant": {"api_url": "as1234.awmdm.com"}},
+        "",
+        {},
+        "tenant.api_url: expected an https:// URL",
+        id="api-url-no-scheme",
+    ),
+    pytest.param(
+        {"tenant": {"api_url": "https://as 1234.awmdm.com"}},
+        "",
+        {},
+        "tenant.api_url: expected a URL with a valid host name",
+        id="api-url-bad-host",
+    ),
+    pytest.param(
+        {"tenant": {"api_url": "https://admin:pw@as1234.awmdm.com"}},
+        "",
+        {},
+        "must not carry credentials",
+        id="api-url-credentials",
+    ),
+    pytest.param(
+        {"tenant": {"allow_insecure_http": False}},
+        "",
+        {},
+        "is http://: credentials and answers would travel in clear",
+        id="http-without-allow",
+    ),
+    pytest.param(
+        {}, "", {"SIM_TENANT_CODE": "tc-Schlüssel-1"}, "cannot carry", id="tenant-code-non-ascii"
+    ),
+    pytest.param({}, "", {"SIM_TENANT_CODE": "tc-key-0001\r"}, "cannot carry", id="tenant-code-cr"),
+    # attestations validated like waivers (item 15)
+    pytest.param(
+        {},
+        "[[attestations]]\ncheck = 'hub_auto_updat'\nvalue = true\nby = 'J'\ndate = 2026-01-05\n",
+        {},
+        "attestations[0].check: unknown check or setting 'hub_auto_updat'",
+        id="attestation-unknown-check",
+    ),
+    pytest.param(
+        {},
+        "[[attestations]]\ncheck = 'uem_version'\nvalue = true\nby = 'J'\ndate = 2026-01-05\n",
+        {},
+        "'uem_version' takes no attestation",
+        id="attestation-check-without-attestations",
+    ),
+    pytest.param(
+        {},
+        "[[attestations]]\ncheck = 'saas'\nvalue = true\nby = 'J'\ndate = 2999-01-05\n",
+        {},
+        "attestations[0].date: 2999-01-05 is in the future",
+        id="attestation-future",
+    ),
+    pytest.param(
+        {},
+        "[[attestations]]\ncheck = 'saas'\nvalue = true\nby = 'J'\ndate = 2026-01-05\n"
+        "evidence = 'missing/review.pdf'\n",
+        {},
+        "attestations[0].evidence: ",
+        id="attestation-evidence-unreadable",
+    ),
 ]
 
 
@@ -129,6 +248,8 @@ def test_bad_config_is_one_line_exit_3_and_nothing_is_touched(
         pytest.param(b"", "missing", id="empty"),
         pytest.param(b"\xff\xfe[tenant]\n", "not UTF-8", id="not-utf8"),
         pytest.param(None, "cannot read", id="missing-file"),
+        pytest.param(b"a = " + b"[" * 3000 + b"]" * 3000, "nested too deeply", id="deep-toml"),
+        pytest.param(b"# " + b"x" * (2 << 20), "too large", id="huge"),
     ],
 )
 def test_unreadable_config(
@@ -327,27 +448,26 @@ def _complete(name: str, data: bytes) -> bool:
 def test_a_render_killed_mid_way_leaves_the_previous_reports_intact(
     good: dict[str, Any], tmp_path: Path
 ) -> None:
+    """The set is staged: SIGKILL while the PDF is laid out changes nothing in --out, and
+    the next run removes what the killed one left and puts a whole set in place."""
     out = tmp_path / "out"
     out.mkdir()
     for name, data in OLD.items():
         (out / name).write_bytes(data)
     results = tmp_path / "results.json"
     results.write_bytes(good["results"])
-    before = (out / "report.html").stat().st_mtime_ns
+    args = ["render", str(results), "--format", "md,html,pdf,csv", "--out", str(out)]
     proc = subprocess.Popen(
-        [
-            sys.executable, "-c", "from audit.cli import main; main()",
-            "render", str(results), "--format", "md,html,pdf,csv", "--out", str(out),
-        ],
+        [sys.executable, "-c", "from audit.cli import main; main()", *args],
         cwd=ROOT,
         env={**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     try:
-        # wait until report.html has been replaced: the PDF is being laid out now
+        # wait until report.html is staged: the PDF is being laid out now
         deadline = time.monotonic() + 60
-        while (out / "report.html").stat().st_mtime_ns == before:
+        while not list(out.glob(".ws1-audit-staging-*/report.html")):
             assert proc.poll() is None, "render finished before it could be interrupted"
             assert time.monotonic() < deadline
             time.sleep(0.01)
@@ -356,12 +476,25 @@ def test_a_render_killed_mid_way_leaves_the_previous_reports_intact(
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     visible = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
-    assert set(visible) == set(OLD)  # nothing new, nothing lost (csv comes after the pdf)
-    assert visible["report.pdf"] == OLD["report.pdf"]  # killed while rendering it
-    assert visible["findings.csv"] == OLD["findings.csv"]  # never reached
-    for name, data in visible.items():  # each file is the old one or a whole new one
-        assert data == OLD[name] or _complete(name, data), name
-    assert visible["report.html"] != OLD["report.html"]
+    assert visible == OLD  # not one file of the killed run, not one old file lost
+    assert list(out.glob(".ws1-audit-staging-*"))  # what it left is out of sight
+    proc2 = subprocess.run(
+        [sys.executable, "-c", "from audit.cli import main; main()", *args],
+        cwd=ROOT,
+        env={**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1"},
+        capture_output=True,
+        timeout=180,
+    )
+    assert proc2.returncode == 0, proc2.stderr
+    assert not list(out.glob(".ws1-audit-staging-*"))
+    marker = json.loads((out / ".ws1-audit-set.json").read_text())
+    assert marker["run_id"] == json.loads(good["results"])["run"]["id"]
+    assert set(marker["files"]) == {"summary.md", "report.html", "report.pdf", "findings.csv",
+                                    "evidence.csv"}  # fmt: skip
+    for name in marker["files"]:
+        assert _complete(name, (out / name).read_bytes()) and (out / name).read_bytes() != OLD.get(
+            name
+        )
 
 
 def test_a_writer_killed_half_way_through_a_file_leaves_the_old_file(tmp_path: Path) -> None:
@@ -397,3 +530,260 @@ def test_a_writer_killed_half_way_through_a_file_leaves_the_old_file(tmp_path: P
 
     write_atomic(target, b"%PDF-1.7 new\n%%EOF\n")
     assert target.read_bytes() == b"%PDF-1.7 new\n%%EOF\n"
+
+
+# -- hostile JSON in files we read: deep, lone surrogates, huge integers (item 12) -------------
+
+
+def _deep(raw: bytes) -> bytes:
+    deep = b'"extra": ' + b"[" * 5000 + b"]" * 5000 + b", "
+    return raw.replace(b'"tool": {', b'"tool": {' + deep, 1).replace(
+        b'"tool":{', b'"tool":{' + deep, 1
+    )
+
+
+def _surrogate(raw: bytes) -> bytes:
+    return raw.replace(b'"name": "', b'"name": "\\ud800', 1).replace(
+        b'"name":"', b'"name":"\\udc00', 1
+    )
+
+
+def _huge_int(raw: bytes) -> bytes:
+    return raw.replace(b'"schema_version": 1', b'"schema_version": ' + b"1" * 5000, 1).replace(
+        b'"snapshot_version":1', b'"snapshot_version":' + b"1" * 5000, 1
+    )
+
+
+def _infinity(raw: bytes) -> bytes:
+    data = json.loads(raw)
+    data["tool"]["extra"] = float("inf")
+    return json.dumps(data).encode()  # Python writes Infinity: not JSON
+
+
+HOSTILE_JSON = [
+    pytest.param(_deep, "nested deeper than 100 levels", id="deep"),
+    pytest.param(_surrogate, "lone surrogate", id="lone-surrogate"),
+    pytest.param(_huge_int, "4300 digits", id="huge-integer"),
+    pytest.param(_infinity, "Infinity is not a JSON number", id="infinity"),
+]
+
+
+@pytest.mark.parametrize(("corrupt", "words"), HOSTILE_JSON)
+def test_hostile_json_in_any_input_file_is_exit_3(
+    corrupt: Any,
+    words: str,
+    good: dict[str, Any],
+    previous: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bad_results = tmp_path / "bad-results.json"
+    bad_results.write_bytes(corrupt(good["results"]))
+    bad_snapshot = tmp_path / "bad-snapshot.json"
+    bad_snapshot.write_bytes(corrupt(good["snapshot"]))
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "results-20261124T000000Z-deadbeef.json").write_bytes(corrupt(good["results"]))
+    good_snapshot = tmp_path / "snapshot.json"
+    good_snapshot.write_bytes(good["snapshot"])
+    out = str(previous["out"])
+    commands = [
+        (["render", str(bad_results), "--format", "html,md", "--out", out], bad_results),
+        (["diff", str(bad_results), str(bad_results)], bad_results),
+        (["evaluate", "--snapshot", str(bad_snapshot), "--out", out], bad_snapshot),
+        (["evaluate", "--snapshot", str(good_snapshot), "--baseline", str(bad_results),
+          "--out", out], bad_results),
+        (["history", str(history), "--out", str(tmp_path / "trend")], history),
+    ]  # fmt: skip
+    for args, path in commands:
+        code, stdout, stderr = cli_in_process(args, {}, monkeypatch, capsys)
+        assert code == 3 and stdout == "", (args, stderr)
+        _one_line(stderr, str(path))
+        if path != history:
+            assert words in stderr, (args, stderr)
+    assert _contents(previous["out"]) == previous["files"]
+
+
+def test_schema_valid_but_inconsistent_results_are_exit_3(
+    good: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What the renderers rely on is in the schema: a correct hash over such content is
+    refused with one line, never rendered into exit 70."""
+    from audit.results import sealed
+
+    def attestation_without_fields(d: dict[str, Any]) -> None:
+        d["checks"][0]["attestation"] = {"check": "x"}
+
+    def drift_of_the_wrong_type(d: dict[str, Any]) -> None:
+        d["baseline"] = {"changes": {k: [] for k in ("new", "fixed", "regressed", "unchanged")},
+                         "evidence_drift": {"uem_version": {"added": 1, "removed": []}}}  # fmt: skip
+
+    def changes_not_lists(d: dict[str, Any]) -> None:
+        d["baseline"] = {"changes": {"new": 1}, "evidence_drift": {}}
+
+    def waiver_without_state(d: dict[str, Any]) -> None:
+        d["checks"][0]["waiver"] = {"owner": "x"}
+
+    def tags_not_a_list(d: dict[str, Any]) -> None:
+        d["dropship"]["tags"] = 5
+
+    for edit in (
+        attestation_without_fields,
+        drift_of_the_wrong_type,
+        changes_not_lists,
+        waiver_without_state,
+        tags_not_a_list,
+    ):
+        data = json.loads(good["results"])
+        edit(data)
+        path = tmp_path / f"{edit.__name__}.json"
+        path.write_text(json.dumps(sealed(data)), encoding="utf-8")
+        args = ["render", str(path), "--format", "html,md,csv,junit", "--out", str(tmp_path / "o")]
+        code, _, stderr = cli_in_process(args, {}, monkeypatch, capsys)
+        assert code == 3, (edit.__name__, stderr)
+        _one_line(stderr, str(path), "does not match the results schema")
+
+
+# -- integrity: the hash is required (item 13) -------------------------------------------------
+
+
+def test_results_without_content_sha256_are_refused_like_a_stale_hash(
+    good: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = json.loads(good["results"])
+    del data["content_sha256"]
+    path = tmp_path / "unsealed.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    for args in (
+        ["render", str(path), "--format", "md", "--out", str(tmp_path / "o")],
+        ["diff", str(path), str(path)],
+    ):
+        code, _, stderr = cli_in_process(args, {}, monkeypatch, capsys)
+        assert code == 3
+        _one_line(stderr, str(path), "integrity check failed: no content_sha256")
+
+
+# -- the cache: corrupted means ignored with a warning, and rewritten (item 12) -------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b'{"version": 2, "entries": ', id="truncated"),
+        pytest.param(b"[" * 5000 + b"]" * 5000, id="deep"),
+        pytest.param(b'{"version": 2, "entries": {"k": 5}}', id="wrong-shape"),
+        pytest.param(b'{"version": 2, "entries": {"k": [{"purpose": "\\ud800"}]}}', id="surrogate"),
+    ],
+)
+def test_a_corrupted_cache_is_ignored_with_a_warning_and_rewritten(
+    content: bytes,
+    good: dict[str, Any],
+    simulator: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from audit.cache import ResponseCache
+
+    server = simulator(good["tenant"])
+    cache_dir = tmp_path / "cache"
+    config = write_config(tmp_path / "t.toml", server.url, collect={"cache_dir": str(cache_dir)})
+    scope = f"{server.url}|contoso"
+    cache_file = ResponseCache(cache_dir, scope).path
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_bytes(content)
+    args = ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--format", "json"]
+    code, _, stderr = cli_in_process(args, sim_env(good["tenant"]), monkeypatch, capsys)
+    assert code in (0, 1), stderr
+    assert f"warning: cache {cache_file} ignored and rewritten" in stderr
+    assert stderr.count("\n") == 1
+    data = json.loads(cache_file.read_bytes())  # rewritten, and usable by the next run
+    assert data["version"] == 2 and data["entries"]
+    code, _, stderr = cli_in_process(args, sim_env(good["tenant"]), monkeypatch, capsys)
+    assert code in (0, 1) and stderr == ""
+
+
+# -- special files: refused at once, never read (item 14) -----------------------------------------
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+    return path
+
+
+SPECIAL = ["fifo", "/dev/zero", "/dev/null"]
+
+
+@pytest.mark.parametrize("special", SPECIAL)
+def test_a_special_file_as_input_is_refused_at_once(
+    special: str, fifo: Path, good: dict[str, Any], tmp_path: Path
+) -> None:
+    """Each in a subprocess with a timeout: a hang fails the test instead of the suite."""
+    from robust_helpers import ws1
+
+    path = str(fifo) if special == "fifo" else special
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_bytes(good["snapshot"])
+    for args in (
+        ["render", path, "--format", "md", "--out", str(tmp_path / "o")],
+        ["evaluate", "--snapshot", path, "--out", str(tmp_path / "o")],
+        ["evaluate", "--snapshot", str(snapshot), "--baseline", path, "--out", str(tmp_path / "o")],
+        ["run", "--config", path, "--out", str(tmp_path / "o")],
+    ):
+        proc = ws1(*args, timeout=60)
+        assert proc.returncode == 3, (args, proc.stderr)
+        _one_line(proc.stderr, path)
+        assert "not a regular file" in proc.stderr or "cannot read" in proc.stderr
+
+
+@pytest.mark.parametrize("special", SPECIAL)
+@pytest.mark.parametrize("key", ["logo", "evidence", "ca_bundle"])
+def test_a_special_file_named_by_the_config_is_a_config_error(
+    special: str, key: str, fifo: Path, good: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    from robust_helpers import ws1
+
+    server = simulator(good["tenant"])
+    path = str(fifo) if special == "fifo" else special
+    kwargs: dict[str, Any] = {}
+    if key == "logo":
+        kwargs["report"] = {"logo": path}
+    elif key == "ca_bundle":
+        kwargs["tenant"] = {"ca_bundle": path}
+    else:
+        kwargs["raw"] = (
+            '[[attestations]]\ncheck = "hub_auto_update"\nvalue = true\nby = "Jane"\n'
+            f'date = 2026-01-05\nevidence = "{path}"\n'
+        )
+    config = write_config(tmp_path / "t.toml", server.url, **kwargs)
+    proc = ws1("run", "--config", str(config), "--out", str(tmp_path / "o"),
+               env=sim_env(good["tenant"]), timeout=60)  # fmt: skip
+    assert proc.returncode == 3, proc.stderr
+    _one_line(proc.stderr, str(config), "not a regular file")
+    assert server.log == []
+
+
+def test_a_fifo_logo_in_results_is_ignored_at_render_never_read(
+    fifo: Path, good: dict[str, Any], tmp_path: Path
+) -> None:
+    from robust_helpers import ws1
+
+    from audit.results import sealed
+
+    data = json.loads(good["results"])
+    data["report"]["logo"] = str(fifo.with_suffix(".png"))
+    os.mkfifo(fifo.with_suffix(".png"))
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(sealed(data)), encoding="utf-8")
+    proc = ws1("render", str(path), "--format", "html", "--out", str(tmp_path / "o"), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "o" / "report.html").stat().st_size > 0

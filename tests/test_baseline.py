@@ -15,7 +15,7 @@ import pytest
 from test_cli import sim_env, write_config, ws1
 
 from audit.demo import ATTESTED_IN_DEMO
-from audit.results import FAILING, apply_baseline, change_of, load_results
+from audit.results import FAILING, apply_baseline, change_of, load_results, sealed
 from audit.simulator import load_scenario
 
 ATTESTED = ATTESTED_IN_DEMO
@@ -270,7 +270,7 @@ def test_single_run_rejects_a_baseline_folder(tmp_path: Path) -> None:
 
 
 def _write(path: Path, data: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(data), encoding="utf-8")
+    path.write_text(json.dumps(sealed(data)), encoding="utf-8")  # as ws1-audit writes it
     return path
 
 

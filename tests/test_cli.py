@@ -21,8 +21,10 @@ def ws1(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the real console entry point in a subprocess (stdin closed, not a terminal)."""
+    from robust_helpers import without_http_warning
+
     full_env = {**os.environ, "WS1_AUDIT_NO_ENTRYPOINTS": "1", **(env or {})}
-    return subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-c", "from audit.cli import main; main()", *args],
         capture_output=True,
         text=True,
@@ -31,6 +33,8 @@ def ws1(
         timeout=300,
         stdin=subprocess.DEVNULL,
     )
+    proc.stderr = without_http_warning(proc.stderr)  # pinned by test_tls.py
+    return proc
 
 
 def write_config(tmp_path: Path, api_url: str, extra: str = "") -> Path:
@@ -40,6 +44,7 @@ def write_config(tmp_path: Path, api_url: str, extra: str = "") -> Path:
 [tenant]
 name = "Contoso (simulated)"
 api_url = "{api_url}"
+allow_insecure_http = {"true" if api_url.startswith("http://") else "false"}
 username = "auditor"
 password_env = "SIM_PASSWORD"
 tenant_code_env = "SIM_TENANT_CODE"
@@ -170,7 +175,7 @@ def test_render_refuses_a_broken_results_file(tmp_path: Path) -> None:
     bad = tmp_path / "results.json"
     bad.write_text('{"schema_version": 1, "checks": []}')
     proc = ws1("render", str(bad), "--format", "md", "--out", str(tmp_path))
-    assert proc.returncode == 3 and "does not match the results schema" in proc.stderr
+    assert proc.returncode == 3 and "integrity check failed: no content_sha256" in proc.stderr
     assert not (tmp_path / "summary.md").exists()
 
 
@@ -218,3 +223,34 @@ def test_progress_shows_on_a_terminal_and_not_with_quiet(tmp_path: Path) -> None
     assert "Rendering md" in shown
     quiet = stderr_on_a_tty("--quiet", "demo", "--out", str(tmp_path / "b"), "--format", "json")
     assert quiet.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--port", "99999"], "99999 is not in the range 0<=x<=65535"),
+        (["--port", "-1"], "-1 is not in the range 0<=x<=65535"),
+        (["--devices", "-3"], "-3 is not in the range x>=0"),
+        (["--latency-ms", "-1"], "-1.0 is not in the range x>=0"),
+        (["--latency-ms", "nan"], "--latency-ms: expected a number of milliseconds, got nan"),
+        (["--port", "IN-USE"], "cannot listen on it: Address already in use"),
+    ],
+)
+def test_simulate_refuses_bad_arguments_with_one_line(args: list[str], words: str) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        full = [port if a == "IN-USE" else a for a in args]
+        proc = subprocess.run(
+            [sys.executable, "-c", "from audit.cli import main; main()", "simulate", *full],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    assert proc.returncode == 3 and proc.stdout == "", proc.stderr
+    assert proc.stderr.count("\n") == 1 and words in proc.stderr, proc.stderr

@@ -484,7 +484,8 @@ def test_transport_errors_are_retried_then_translated() -> None:
         run(scenario())
     assert calls == 3 and len(sleeps.delays) == 2
     assert str(info.value) == (
-        "GET /api/system/info failed after 3 attempts: ConnectError: connection refused"
+        "GET /api/system/info failed after 3 attempts: ConnectError: cannot connect to "
+        "as1234.awmdm.com:443: connection refused"
     )
     assert isinstance(info.value.__cause__, httpx.ConnectError)
 
@@ -769,3 +770,58 @@ def test_unicode_escaped_secrets_in_raw_json_are_still_found() -> None:
     raw = ('{"message": "' + escaped + '"}').encode()
     rec = recorder.record(purpose="x", method="GET", path="/x", body=json.loads(raw), raw=raw)
     assert rec.body == {"message": REDACTED}
+
+
+def test_a_secret_field_in_an_answer_is_redacted_by_name_and_learnt() -> None:
+    """The Drop Ship staging password (``dropship-provisioning``'s ``password``) and any other
+    value under a secret field name: redacted where it stands, and wherever it is echoed."""
+    from audit.redact import PROCESS
+
+    staging = "Stag1ng-Pw/+x-90ab"
+    recorder = Recorder()
+    body = {"enabled": True, "Password": staging, "note": f"the password is {staging}"}
+    raw = json.dumps(body).encode()
+    rec = recorder.record(purpose="d", method="GET", path="/x", body=body, raw=raw)
+    assert rec.body == {
+        "enabled": True,
+        "Password": REDACTED,
+        "note": f"the password is {REDACTED}",
+    }
+    echo = {"echo": staging}
+    later = recorder.record(
+        purpose="e", method="GET", path="/y", body=echo, raw=json.dumps(echo).encode()
+    )
+    assert later.body == {"echo": REDACTED}
+    assert PROCESS.scrub(f"x {staging} y") == f"x {REDACTED} y"  # every output, too
+
+
+def test_the_api_is_never_followed_through_a_redirect() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "https://evil.example/steal"})
+
+    async def scenario() -> None:
+        async with make_client(handler) as client:
+            await client.get("/api/system/info", purpose="system_info")
+
+    with pytest.raises(ApiError, match="answered 302"):
+        run(scenario())
+    assert seen == [BASE + "/api/system/info"]  # credentials never went to evil.example
+
+
+def test_an_answer_larger_than_the_cap_is_an_api_error_not_read() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b'{"a": "' + b"x" * (3 << 20) + b'"}')
+
+    async def scenario() -> Recorder:
+        auth = BasicAuth(USER, PASSWORD, TENANT_CODE)
+        transport = httpx.MockTransport(handler)
+        async with UEMClient(BASE, auth, transport=transport, max_response_bytes=1 << 20) as client:
+            with pytest.raises(ApiError, match="more than 1 MB once decompressed"):
+                await client.get("/api/x", purpose="x")
+            return client.recorder
+
+    [record] = run(scenario()).records
+    assert record.body is None and "more than 1 MB" in (record.error or "")

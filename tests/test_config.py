@@ -123,6 +123,9 @@ def test_relative_paths_resolve_beside_the_config(
         MINIMAL
         + '[report]\nlogo = "logo.png"\n[[attestations]]\ncheck = "hub_auto_update"\nvalue = true\nby = "Jane"\ndate = 2026-11-01\nevidence = "ev/hub.png"\n'
     )
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "hub.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     config = load_config(write(tmp_path, text), env=secret_env)
     assert config.report["logo"] == tmp_path.resolve() / "logo.png"
     assert config.attestations[0].evidence == str(tmp_path.resolve() / "ev/hub.png")

@@ -254,6 +254,8 @@ def test_a_single_config_keeps_the_single_tenant_layout(simulator: Any, tmp_path
     }
     proc = ws1("run", "--config", str(path), "--out", str(out), "--format", "json", env=env)
     assert proc.returncode == 1 and sorted(p.name for p in out.iterdir()) == [
+        ".ws1-audit-set.json",  # the marker naming the run (audit/outset.py)
+        ".ws1-audit.lock",
         "results.json",
         "snapshot.json",
     ]

@@ -32,6 +32,7 @@ def config_for(url: str, base: Path, **sections: dict[str, Any]) -> Config:
         "tenant": {
             "name": "Captured tenant (replay)",
             "api_url": url,
+            "allow_insecure_http": True,  # the replay is plain HTTP on loopback
             "username": "auditor",
             "password_env": "RC_PASSWORD",
             "tenant_code_env": "RC_TENANT_CODE",

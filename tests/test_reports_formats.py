@@ -15,6 +15,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from reports_fixtures import HOSTILE, assert_golden, large_results, load
 
 from audit.plugins import load_plugins
+from audit.results import validate_results
 from reports import csv_tables, junit_xml, markdown, results_json
 from reports.base import RenderOptions
 
@@ -46,7 +47,7 @@ def test_every_format_is_registered_through_the_plugin_hook() -> None:
     "name", ["results_ready.json", "results_not_ready.json", "results_scripts.json"]
 )
 def test_fixtures_are_valid_results(name: str) -> None:
-    jsonschema.validate(load(name), SCHEMA)
+    validate_results(load(name))  # in memory: as if sealed with its content_sha256
 
 
 # ---- results.json --------------------------------------------------------------------------
@@ -56,7 +57,7 @@ def test_results_json_round_trips_and_validates(tmp_path: Path, hostile: dict[st
     [path] = results_json.render(hostile, tmp_path, RenderOptions())
     assert path.name == "results.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    jsonschema.validate(data, SCHEMA)
+    validate_results(data)
     assert data == hostile
     assert not list(tmp_path.glob(".*.tmp")), "atomic write left a temporary file"
 
@@ -296,6 +297,7 @@ def test_minimal_results_render_in_every_format(tmp_path: Path) -> None:
     """Only the schema's required keys, no optional sections: every renderer copes."""
     minimal = {
         "schema_version": 1,
+        "content_sha256": "0" * 64,
         "tool": {"name": "ws1-audit", "version": "0.1.0"},
         "run": {
             "id": "r1",

@@ -198,3 +198,75 @@ def test_an_unusable_ca_bundle_is_a_config_error(
     code, _, stderr = cli_in_process(args, sim_env(tenant), monkeypatch, capsys)
     assert code == 3 and stderr.count("\n") == 1
     assert "tenant.ca_bundle" in stderr and str(bogus) in stderr
+
+
+# -- plain HTTP: refused unless allow_insecure_http, then loud on every run (item 3) ------------
+
+HTTP_WARNING = (
+    "ws1-audit: warning: plain HTTP to 127.0.0.1: credentials and answers travel unencrypted "
+    "(allow_insecure_http = true)"
+)
+
+
+def test_plain_http_needs_the_key_then_warns_every_run_and_is_recorded(
+    tenant: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    """Refused without ``allow_insecure_http`` (before any request); with it, warned on
+    every run and collect, recorded in results.json, and the reports never say TLS was
+    verified."""
+    server = simulator(tenant)
+    env = sim_env(tenant)
+    refused = write_config(tmp_path / "no.toml", server.url, tenant={"allow_insecure_http": False})
+    proc = ws1("run", "--config", str(refused), "--out", str(tmp_path / "x"), env=env)
+    assert proc.returncode == 3 and proc.stderr_full.count("\n") == 1  # type: ignore[attr-defined]
+    assert "tenant.api_url: http://127.0.0.1:" in proc.stderr
+    assert "allow_insecure_http = true" in proc.stderr and server.log == []
+
+    config = write_config(tmp_path / "t.toml", server.url)  # the helper sets the key
+    out = tmp_path / "out"
+    for _ in range(2):  # every run, not just the first
+        proc = ws1("run", "--config", str(config), "--out", str(out), "--format", "json,html",
+                   env=env)  # fmt: skip
+        assert proc.returncode == 1
+        assert proc.stderr_full.splitlines() == [HTTP_WARNING]  # type: ignore[attr-defined]
+    proc = ws1("collect", "--config", str(config), "--snapshot", str(tmp_path / "s.json"), env=env)
+    assert proc.returncode == 0
+    assert proc.stderr_full.splitlines() == [HTTP_WARNING]  # type: ignore[attr-defined]
+    results = json.loads((out / "results.json").read_text())
+    assert results["run"]["insecure_http"] is True
+    assert any("plain HTTP" in w for w in results["run"]["warnings"])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "no (plain HTTP: allow_insecure_http = true)" in html
+
+    from reports.base import RenderOptions
+    from reports.pdf_report import report_html_for_pdf
+
+    appendix = report_html_for_pdf(results, RenderOptions())
+    appendix = appendix[appendix.index('id="appendix"') :]
+    assert "no (plain HTTP: allow_insecure_http = true)" in appendix
+    assert "TLS verified</th><td>yes" not in appendix
+
+
+def test_https_runs_record_no_plain_http(
+    server: SimulatorServer,
+    ca_file: Path,
+    tenant: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = write_config(tmp_path / "t.toml", server.url, tenant={"ca_bundle": str(ca_file)})
+    out = tmp_path / "out"
+    args = ["run", "--config", str(config), "--out", str(out), "--format", "json"]
+    code, _, stderr = cli_in_process(args, sim_env(tenant), monkeypatch, capsys)
+    assert code == 1 and stderr == ""
+    results = json.loads((out / "results.json").read_text())
+    assert results["run"]["insecure_http"] is False and results["run"]["verify_tls"] is True
+
+
+def test_the_demo_sets_the_key_and_prints_no_warning(tmp_path: Path) -> None:
+    proc = ws1("demo", "--out", str(tmp_path / "demo"), "--format", "json,md")
+    assert proc.returncode == 0
+    assert proc.stderr_full == ""  # type: ignore[attr-defined]
+    results = json.loads((tmp_path / "demo" / "results.json").read_text())
+    assert results["run"]["insecure_http"] is True  # recorded all the same

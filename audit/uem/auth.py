@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -28,8 +27,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from audit.errors import AuthenticationError, ConfigError
-from audit.redact import register_secret
+from audit.fileio import loads_strict
+from audit.redact import Redactor, register_secret, scrub
 from audit.uem.recorder import Recorder
+from audit.uem.wire import TooLarge, fetch_capped, tls_failure
 
 if TYPE_CHECKING:
     from audit.config import Config
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 #: Token lifetime assumed when the token answer has no ``expires_in``.
 DEFAULT_TOKEN_LIFETIME_S = 3600.0
 TOKEN_PURPOSE = "oauth_token"
+#: A token answer is a few hundred bytes; anything past this is not one.
+MAX_TOKEN_ANSWER_BYTES = 1 << 20
 
 
 @dataclass
@@ -155,8 +158,9 @@ class OAuthClientCredentials(Auth):
         return self._token
 
     def _clean(self, text: str) -> str:
-        for secret in self.secret_values():
-            text = text.replace(secret, "[REDACTED]")
+        """``text`` without any secret in any encoding (a token endpoint may echo the form
+        it received, URL-encoded), on one line."""
+        text = Redactor(self.secret_values()).scrub(scrub(text))
         return " ".join(text.split())[:300]
 
     async def _fetch(self, ctx: AuthContext) -> None:
@@ -173,18 +177,30 @@ class OAuthClientCredentials(Auth):
             t0 = time.perf_counter()
             status: int | None = None
             try:
-                resp = await ctx.http.post(
+                request = ctx.http.build_request(
+                    "POST",
                     self.token_url,
                     data=form,
                     headers={"Accept": "application/json"},
                     timeout=ctx.timeout_s,
-                    follow_redirects=False,
                 )
+                # one deadline for the whole answer, and no more than a token answer needs
+                resp = await fetch_capped(
+                    ctx.http,
+                    request,
+                    follow_redirects=False,
+                    timeout_s=ctx.timeout_s,
+                    max_bytes=MAX_TOKEN_ANSWER_BYTES,
+                )
+            except TooLarge as exc:
+                problem, retryable = str(exc), False
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 detail = self._clean(str(exc)) or type(exc).__name__
                 problem = f"could not be reached ({type(exc).__name__}: {detail})"
-                retryable = isinstance(exc, httpx.TransportError) and not isinstance(
-                    exc, httpx.UnsupportedProtocol
+                retryable = (
+                    isinstance(exc, httpx.TransportError)
+                    and not isinstance(exc, httpx.UnsupportedProtocol)
+                    and tls_failure(exc) is None
                 )
             else:
                 status = resp.status_code
@@ -216,7 +232,7 @@ class OAuthClientCredentials(Auth):
         """Store the token from a good answer; else the problem and whether to retry."""
         data: Any = None
         try:
-            data = json.loads(resp.content) if resp.content else None
+            data = loads_strict(resp.content) if resp.content else None
         except ValueError:
             data = None
         if resp.status_code != 200:

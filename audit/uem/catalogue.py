@@ -104,6 +104,22 @@ ENTRIES: tuple[Endpoint, ...] = (
         notes="substring match: the exact GroupId is picked; v1 rows have no `Uuid`",
     ),
     Endpoint(
+        "og_list",
+        "/api/system/groups/search",
+        "the organization groups the API account sees",
+        versions=(2, 1),
+        query={},
+        items=("OrganizationGroups", "LocationGroups"),
+        ids=("Id",),
+        paging="v1",
+        models=_models(
+            v2="OrganizationGroupPagedSearchResultModel", v1="LocationGroupSearchResult"
+        ),
+        permission=_REST.format("Groups"),
+        collected=False,
+        notes="only when no OG has the configured GroupId: its first page names what the account sees",
+    ),
+    Endpoint(
         "og_children",
         "/api/system/groups/{id}/children",
         "the organization group's subtree",

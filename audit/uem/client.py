@@ -72,6 +72,11 @@ from audit.uem.paging import PagedResult, read_pages
 from audit.uem.recorder import Recorder, safe_headers
 from audit.uem.shapes import served_version
 from audit.uem.wire import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    TLS_HINTS,
+    TooLarge,
+    failure_text,
+    fetch_capped,
     parse_body,
     query_dict,
     retry_after_seconds,
@@ -170,6 +175,7 @@ class UEMClient:
         backoff_base_s: float = 0.5,
         backoff_cap_s: float = 30.0,
         retry_after_cap_s: float = 60.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if http is not None and transport is not None:
             raise ValueError("pass either http or transport, not both")
@@ -187,6 +193,7 @@ class UEMClient:
             event_hooks={"request": [self._refuse_writes]},
         )
         self.timeout_s = timeout_s
+        self.max_response_bytes = max_response_bytes
         self.max_retries = retries
         self.request_budget = request_budget
         self.quota_reserve = quota_reserve
@@ -394,8 +401,14 @@ class UEMClient:
             async with self.limiter.slot() as held:
                 t0 = time.perf_counter()
                 try:
-                    resp = await self._http.send(request, follow_redirects=external)
-                except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                    resp = await fetch_capped(
+                        self._http,
+                        request,
+                        follow_redirects=external,
+                        timeout_s=self.timeout_s,
+                        max_bytes=self.max_response_bytes,
+                    )
+                except (httpx.HTTPError, httpx.InvalidURL, TooLarge) as exc:
                     failure = exc
                 elapsed = (time.perf_counter() - t0) * 1000
                 # Only the tenant's answers steer the limiter, not the discovery service's.
@@ -468,21 +481,22 @@ class UEMClient:
                 "attempt": attempt,
                 "version": version,
             }
+            if isinstance(failure, TooLarge):
+                self.recorder.record(**common, status=failure.status, error=str(failure))
+                raise ApiError(
+                    f"{method} {label}: {failure}", endpoint=label, status=failure.status
+                )
             if failure is not None:
-                detail = self.recorder.redact(" ".join(str(failure).split()))[:300]
-                if not detail and isinstance(failure, httpx.TimeoutException):
-                    detail = f"no answer within {self.timeout_s:g} s"
-                error = f"{type(failure).__name__}: {detail or 'no detail'}"
+                error = self.recorder.redact(failure_text(failure, u, self.timeout_s))
                 self.recorder.record(**common, error=error)
                 tls = tls_failure(failure)
                 fatal = tls or isinstance(
                     failure, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.TooManyRedirects
                 )
                 if fatal or backoffs >= self.max_retries:
-                    hint = " (TLS verification failed: set tenant.ca_bundle for a private CA)"
                     raise TransportError(
                         f"{method} {label} failed after {_attempts(attempt)}: {error}"
-                        + (hint if tls else ""),
+                        + (TLS_HINTS[tls] if tls else ""),
                         endpoint=label,
                     ) from failure
                 await self._sleep(self._backoff(backoffs, None))

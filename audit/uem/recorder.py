@@ -6,9 +6,11 @@ becomes one :class:`RequestRecord`. What a record may hold is decided here, once
 - request headers are never recorded (they carry the credentials);
 - response headers only from :data:`SAFE_HEADERS`;
 - every secret value the recorder knows (password, API key / tenant code, client secret,
-  access tokens, added as they are obtained) is replaced by ``[REDACTED]`` wherever it
-  appears in a recorded string: path, query, body (parsed JSON or text), error; so is any
-  query value whose name marks it as a credential (:data:`SECRET_PARAMS`);
+  access tokens, added as they are obtained, and values of secret fields such as
+  ``password`` found in answers), in every encoding (:mod:`audit.redact`), is replaced by
+  ``[REDACTED]`` wherever it appears in a recorded string: path, query, body (every decoded
+  string of parsed JSON, keys too, or the text), error; so is any query value whose name
+  marks it as a credential (:data:`SECRET_PARAMS`);
 - token requests are recorded with status and timing only, never their body.
 
 Redaction runs when a record is made and again on :meth:`Recorder.to_list`, so a secret
@@ -17,14 +19,12 @@ learnt later (a refreshed token) is also scrubbed from earlier records.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
-from urllib.parse import quote, quote_plus
 
-REDACTED = "[REDACTED]"
+from audit.redact import REDACTED, Redactor, register_secret
 
 #: A SyncML item whose target is a password node (e.g. the Accounts CSP's
 #: ./Device/Vendor/MSFT/Accounts/Users/<name>/Password): its <Data> is the local admin's
@@ -60,8 +60,6 @@ SECRET_PARAMS = frozenset(
         "token",
     }
 )
-#: Secrets at least this long are replaced wherever they occur inside a string.
-MIN_SUBSTRING = 4
 #: Longest text body kept for a non-JSON answer (an HTML error page, say).
 MAX_TEXT_CHARS = 4000
 
@@ -125,95 +123,33 @@ def scrub_payload_secrets(value: Any) -> Any:
 
 
 class Recorder:
-    """Collects :class:`RequestRecord` items and scrubs secrets from them."""
+    """Collects :class:`RequestRecord` items and scrubs secrets from them.
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+    Redaction is a :class:`~audit.redact.Redactor` (every encoding of every secret, on the
+    decoded values of each body); ``redactor`` may be shared, e.g. the one built from the
+    config's secrets. Values found in an answer under a secret field name (``password``,
+    ...) are redacted there and learnt as secrets, here and process-wide.
+    """
+
+    def __init__(
+        self, secrets: Iterable[str | None] = (), *, redactor: Redactor | None = None
+    ) -> None:
         self.records: list[RequestRecord] = []
-        self._secrets: set[str] = set()
-        self._patterns: list[str] = []
-        self._raw_needles: list[bytes] = []
-        #: Bumped when a secret is learnt; records made earlier are re-scrubbed on export.
-        self._generation = 0
+        self.redactor = redactor if redactor is not None else Redactor()
         self._made_at: list[int] = []
         self.add_secrets(*secrets)
 
     def add_secrets(self, *values: str | None) -> None:
-        """Learn more secret values (empty values are ignored).
-
-        A secret shorter than :data:`MIN_SUBSTRING` characters is only replaced where a
-        whole value equals it: replacing a two-letter password inside every string would
-        destroy the record without protecting anything.
-        """
-        added = False
-        for value in values:
-            if value and value not in self._secrets:
-                self._secrets.add(value)
-                added = True
-        if added:
-            forms: set[str] = set()
-            for secret in self._secrets:
-                # The raw value and the forms it takes inside URLs and JSON text.
-                forms.update({secret, quote(secret, safe=""), quote_plus(secret)})
-                forms.add(json.dumps(secret)[1:-1])
-            self._patterns = sorted(
-                (f for f in forms if len(f) >= MIN_SUBSTRING), key=len, reverse=True
-            )
-            # The same, as bytes to look for in raw JSON text (short ones as whole values).
-            self._raw_needles = [p.encode() for p in self._patterns] + [
-                json.dumps(v, ensure_ascii=False).encode()
-                for v in self._secrets
-                if len(v) < MIN_SUBSTRING
-            ]
-            self._generation += 1
+        """Learn more secret values (empty values are ignored)."""
+        self.redactor.add(*values)
 
     def redact(self, value: Any) -> Any:
-        """``value`` with every known secret replaced, recursing into lists and dicts.
-
-        A list or dict with no secret in it is returned as it is (not copied): bodies
-        are shared with the client's responses and must be treated as read-only.
-        """
-        if isinstance(value, list | tuple | dict):
-            if not self._patterns and not self._secrets:
-                return value
-            # One fast scan of the serialised value decides whether a walk is needed.
-            text = json.dumps(value, ensure_ascii=False, default=str)
-            if not any(p in text for p in self._patterns) and not self._has_whole(value):
-                return value
-            return self._walk(value)
-        return self._walk(value)
+        """``value`` with every known secret replaced, recursing into lists and dicts."""
+        return self.redactor.redact(value)
 
     def raw_is_clean(self, raw: bytes) -> bool:
-        """Whether the JSON text ``raw`` certainly holds no secret, nor does its parsed form.
-
-        ``\\u`` escapes could spell a secret the byte scan cannot see: then it is not clean.
-        """
-        return b"\\u" not in raw and not any(needle in raw for needle in self._raw_needles)
-
-    def _has_whole(self, value: Any) -> bool:
-        short = [s for s in self._secrets if len(s) < MIN_SUBSTRING]
-        if not short:
-            return False
-        if isinstance(value, str):
-            return value in short
-        if isinstance(value, list | tuple):
-            return any(self._has_whole(v) for v in value)
-        if isinstance(value, dict):
-            return any(self._has_whole(k) or self._has_whole(v) for k, v in value.items())
-        return False
-
-    def _walk(self, value: Any) -> Any:
-        if isinstance(value, str):
-            if value in self._secrets:
-                return REDACTED
-            for pattern in self._patterns:
-                if pattern in value:
-                    value = value.replace(pattern, REDACTED)
-            return value
-        if isinstance(value, list | tuple):
-            return [self._walk(item) for item in value]
-        if isinstance(value, dict):
-            return {self._walk(str(k)): self._walk(v) for k, v in value.items()}
-        return value
+        """Whether the JSON text ``raw`` certainly holds no secret, nor does its parsed form."""
+        return self.redactor.raw_is_clean(raw)
 
     def redact_query(self, query: Mapping[str, Any]) -> dict[str, Any]:
         """Query parameters with credential-named values removed and secrets replaced."""
@@ -247,6 +183,9 @@ class Recorder:
         """
         if isinstance(body, str) and len(body) > MAX_TEXT_CHARS:
             body = body[:MAX_TEXT_CHARS] + f"... [{len(body) - MAX_TEXT_CHARS} more characters]"
+        if isinstance(body, dict | list):
+            for found in self.redactor.learn(body, raw):
+                register_secret(found)
         if raw is not None and isinstance(body, dict | list) and self.raw_is_clean(raw):
             clean_body = body
         else:
@@ -270,7 +209,7 @@ class Recorder:
             json_error=self.redact(json_error) if json_error else None,
         )
         self.records.append(rec)
-        self._made_at.append(self._generation)
+        self._made_at.append(self.redactor.generation)
         return rec
 
     def to_list(self) -> list[dict[str, Any]]:
@@ -278,7 +217,7 @@ class Recorder:
         out = []
         for i, rec in enumerate(self.records):
             made_at = self._made_at[i] if i < len(self._made_at) else -1
-            if made_at == self._generation:
+            if made_at == self.redactor.generation:
                 out.append(rec.to_dict())
                 continue
             clean = replace(

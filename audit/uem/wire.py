@@ -6,6 +6,7 @@ request loop it is.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email.utils
 import json
@@ -19,9 +20,66 @@ from typing import Any
 import httpx
 
 from audit.errors import ConfigError
+from audit.fileio import loads_strict
 
 #: Longest raw text kept from an answer that is not JSON (an HTML error page, say).
 MAX_TEXT_CHARS = 4000
+#: The largest answer read (decoded) unless the caller says otherwise (collect.max_response_mb).
+DEFAULT_MAX_RESPONSE_BYTES = 64 << 20
+
+
+class TooLarge(Exception):
+    """An answer larger than the client reads (``collect.max_response_mb``)."""
+
+    def __init__(self, status: int, limit: int) -> None:
+        self.status = status
+        super().__init__(
+            f"answered {status} with more than {limit / (1 << 20):g} MB once decompressed; "
+            "not read (raise collect.max_response_mb if it is genuine)"
+        )
+
+
+async def fetch_capped(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    follow_redirects: bool,
+    timeout_s: float,
+    max_bytes: int,
+) -> httpx.Response:
+    """Send ``request`` and read the whole answer within ``timeout_s`` (connect, headers and
+    body together: a server trickling bytes cannot hold a request longer), reading at most
+    ``max_bytes`` of decoded body (a compressed bomb is cut off, never expanded whole)."""
+    chunks: list[bytes] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            resp = await http.send(request, follow_redirects=follow_redirects, stream=True)
+            try:
+                size = 0
+                async for chunk in resp.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TooLarge(resp.status_code, max_bytes)
+                    chunks.append(chunk)
+            finally:
+                await resp.aclose()
+    except TimeoutError:
+        raise httpx.ReadTimeout(
+            f"no complete answer within {timeout_s:g} s (collect.timeout_s)", request=request
+        ) from None
+    resp._content = b"".join(chunks)  # what Response.aread() keeps
+    return resp
+
+
+def failure_text(failure: Exception, url: httpx.URL, timeout_s: float) -> str:
+    """``"ConnectError: cannot connect to host:port: ..."``: a transport failure, one line."""
+    detail = " ".join(str(failure).split())[:300]
+    if not detail and isinstance(failure, httpx.TimeoutException):
+        detail = f"no answer within {timeout_s:g} s"
+    if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout):
+        port = url.port or (443 if url.scheme == "https" else 80)
+        detail = f"cannot connect to {url.host}:{port}: {detail or 'no detail'}"
+    return f"{type(failure).__name__}: {detail or 'no detail'}"
 
 
 def retry_after_seconds(
@@ -67,18 +125,33 @@ def tls_context(verify: bool | str | ssl.SSLContext) -> bool | ssl.SSLContext:
         raise ConfigError(verify, "tenant.ca_bundle", problem) from exc
 
 
-def tls_failure(exc: BaseException) -> bool:
-    """Whether a transport error is a certificate verification failure (retrying is futile)."""
+def tls_failure(exc: BaseException) -> str | None:
+    """Why a transport error is a TLS failure that retrying cannot cure, or None.
+
+    ``"verify"``: the certificate was not trusted; ``"protocol"``: the handshake itself
+    failed (https:// against a server speaking plain HTTP, an unsupported protocol).
+    """
     seen: BaseException | None = exc
     for _ in range(6):
         if seen is None:
             break
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
-            return True
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
+            return "verify"
+        if isinstance(seen, ssl.SSLError) or "WRONG_VERSION_NUMBER" in str(seen):
+            return "protocol"
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
+
+
+#: What to tell the user about a TLS failure, by :func:`tls_failure`'s answer.
+TLS_HINTS = {
+    "verify": " (TLS verification failed: set tenant.ca_bundle for a private CA)",
+    "protocol": (
+        " (the TLS handshake failed: is the scheme right? the server may not speak https)"
+    ),
+}
 
 
 def query_dict(params: httpx.QueryParams) -> dict[str, Any]:
@@ -94,16 +167,24 @@ def query_dict(params: httpx.QueryParams) -> dict[str, Any]:
 
 
 def parse_body(resp: httpx.Response) -> tuple[Any, str | None, str | None]:
-    """``(json, text, json_error)``: JSON parsed, or the raw text and why it is not JSON."""
+    """``(json, text, json_error)``: JSON parsed, or the raw text and why it is not JSON.
+
+    Parsed strictly but safely (:func:`audit.fileio.loads_strict`, lenient): too deep a
+    nesting, NaN, an integer of thousands of digits make the answer "not valid JSON"; a lone
+    surrogate or ``1e400`` is stored as U+FFFD or as text.
+    """
     content = resp.content
     if resp.status_code == 204 or not content.strip():
         return None, None, None
     try:
-        return json.loads(content), None, None
+        return loads_strict(content, lenient=True), None, None
     except ValueError as exc:
         text = resp.text
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS]
-        where = f" at char {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+        if isinstance(exc, json.JSONDecodeError):
+            why = f" at char {exc.pos}"
+        else:
+            why = ": " + " ".join(str(exc).split())[:120]
         kind = resp.headers.get("content-type", "no content-type")
-        return None, text, f"not valid JSON ({kind}){where}"
+        return None, text, f"not valid JSON ({kind}){why}"

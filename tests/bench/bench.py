@@ -156,6 +156,7 @@ def _config(url: str, creds: Mapping[str, str], opts: Mapping[str, Any]) -> Any:
         "tenant": {
             "name": "bench",
             "api_url": url,
+            "allow_insecure_http": True,  # the simulator on loopback speaks plain HTTP
             "username": creds["username"],
             "password_env": "BENCH_PASSWORD",
             "tenant_code_env": "BENCH_TENANT_CODE",
