@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from audit import TOOL_NAME, __version__
-from audit.config import FORMATS, SEVERITIES, Config, load_config
+from audit.config import DEFAULT_FORMATS, FORMATS, SEVERITIES, Config, load_config
 from audit.errors import EXIT_COLLECTION, EXIT_READY, EXIT_USAGE, AuditError, UsageError
 from audit.redact import scrub
 from audit.snapshot import Snapshot
@@ -91,7 +91,7 @@ def redacted_argv(argv: Sequence[str]) -> list[str]:
 
 def _formats(value: str | None, config: Config | None) -> list[str]:
     if not value:
-        return list(config.report["formats"]) if config else list(FORMATS)
+        return list(config.report["formats"]) if config else list(DEFAULT_FORMATS)
     chosen = [f.strip() for f in value.split(",") if f.strip()]
     bad = [f for f in chosen if f not in FORMATS]
     if bad:
@@ -411,6 +411,10 @@ def evaluate(
     written = [pipeline.save_results(results, out)]
     formats = [f for f in _formats(fmt, config) if f != "json"] if fmt or config else []
     written += pipeline.render(results, out, formats)
+    if config is not None:
+        from audit.signing import sign_outputs
+
+        written += sign_outputs(config.signing, out, written)
     _print_table(results, written)
     sys.exit(pipeline.exit_code_for(results))
 
@@ -613,6 +617,15 @@ def simulate(
         raise UsageError(f"--faults: {exc}") from exc
     tenant = generate_tenant(devices) if devices is not None else load_scenario(scenario)
     serve(tenant, port=port, latency_ms=latency_ms, faults=plan)
+
+
+def _add_commands() -> None:
+    from audit import commands
+
+    cli.add_command(commands.verify)
+
+
+_add_commands()
 
 
 def _print_traceback() -> None:

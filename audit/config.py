@@ -21,7 +21,14 @@ from audit.errors import ConfigError
 from audit.redact import register_basic_pair, register_secret
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
+#: Every output format ws1-audit knows (``--format``, ``[report] formats``).
+FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover", "ocsf")
+#: What ``run`` writes when neither ``--format`` nor ``[report] formats`` says: every format
+#: but ``ocsf``, which feeds a SIEM pipeline someone sets up on purpose (see the README's
+#: "SIEM ingestion"); scheduled jobs that upload the whole folder keep the set they had.
+DEFAULT_FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
+#: When ``[notify]`` sends a message (see :mod:`audit.notify`).
+NOTIFY_EVENTS = ("regressed", "not-ready", "failed")
 REGION_TOKEN_URLS = {
     "na": "https://na.uemauth.workspaceone.com/connect/token",
     "emea": "https://emea.uemauth.workspaceone.com/connect/token",
@@ -35,7 +42,7 @@ DEFAULT_AUTODISCOVERY_URL = "https://discovery.awmdm.com"
 class Key:
     """One config key: its type, default and the words used when it is wrong."""
 
-    kind: str  # str | int | float | bool | date | list[str] | list[str|int] | path | choice
+    kind: str  # str | int | float | bool | date | list[str] | list[str|int] | path | choice | list[choice]
     default: Any = None
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -44,6 +51,8 @@ class Key:
     def expected(self) -> str:
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "list[choice]":
+            return "a list of values from " + ", ".join(self.choices)
         return {
             "str": "a string",
             "int": "an integer",
@@ -116,7 +125,33 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "fail_on": Key(
             "choice", "medium", choices=SEVERITIES, doc="Lowest severity that blocks readiness"
         ),
-        "formats": Key("formats", list(FORMATS), doc="Formats written by run"),
+        "formats": Key("formats", list(DEFAULT_FORMATS), doc="Formats written by run"),
+        "sign_key": Key(
+            "path",
+            doc="Signing key: a PKCS#12 file (key and certificate), or a PEM private key with sign_cert",
+        ),
+        "sign_cert": Key(
+            "path", doc="PEM signing certificate, then its chain (with a PEM sign_key)"
+        ),
+        "sign_passphrase_env": Key(
+            "str", doc="Environment variable holding the passphrase of sign_key (if it has one)"
+        ),
+        "tsa_url": Key(
+            "str", doc="RFC 3161 timestamp authority URL: signatures get a trusted timestamp"
+        ),
+    },
+    "notify": {
+        "urls_env": Key(
+            "list[str]",
+            [],
+            doc="Environment variables, each holding Apprise notification URLs (they carry credentials)",
+        ),
+        "events": Key(
+            "list[choice]",
+            list(NOTIFY_EVENTS),
+            choices=NOTIFY_EVENTS,
+            doc="When run sends a message: a check regressed, the tenant became not ready, the run failed",
+        ),
     },
 }
 
@@ -142,19 +177,27 @@ WAIVER_KEYS: dict[str, Key] = {
 class Secrets:
     """Secret values read from the environment; never printed, compared or serialised."""
 
-    __slots__ = ("client_secret", "password", "tenant_code")
+    __slots__ = ("client_secret", "notify_urls", "password", "sign_passphrase", "tenant_code")
 
     def __init__(
         self,
         password: str | None = None,
         tenant_code: str | None = None,
         client_secret: str | None = None,
+        *,
+        sign_passphrase: str | None = None,
+        notify_urls: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.password, self.tenant_code, self.client_secret = password, tenant_code, client_secret
+        #: The passphrase of ``[report] sign_key`` (``sign_passphrase_env``).
+        self.sign_passphrase = sign_passphrase
+        #: ``(environment variable, Apprise URLs)`` per ``[notify] urls_env`` entry.
+        self.notify_urls = notify_urls
 
     def values(self) -> list[str]:
         """Every non-empty secret, for redaction."""
-        return [v for v in (self.password, self.tenant_code, self.client_secret) if v]
+        plain = (self.password, self.tenant_code, self.client_secret, self.sign_passphrase)
+        return [v for v in plain if v] + [url for _env, url in self.notify_urls]
 
     def __repr__(self) -> str:
         return "Secrets(<redacted>)"
@@ -192,11 +235,14 @@ class Config:
     requirements: dict[str, Any]
     collect: dict[str, Any]
     report: dict[str, Any]
+    notify: dict[str, Any] = field(default_factory=dict)
     attestations: list[Attestation] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
     secrets: Secrets = field(default_factory=Secrets)
     source: str = "<defaults>"
     base_dir: Path = field(default_factory=Path.cwd)
+    #: The loaded ``[report]`` signing key (:class:`audit.signing.SigningSetup`), or None.
+    signing: Any = field(default=None, repr=False, compare=False)
 
     @property
     def token_url(self) -> str | None:
@@ -273,6 +319,10 @@ def _coerce(file: str, where: str, key: Key, value: Any, base_dir: Path) -> Any:
         if kind == "formats" and any(v not in FORMATS for v in value):
             raise bad()
         return list(value)
+    if kind == "list[choice]":
+        if not isinstance(value, list) or any(v not in key.choices for v in value):
+            raise bad()
+        return list(dict.fromkeys(value))
     if kind == "list[str|int]":
         ok = isinstance(value, list) and all(
             isinstance(v, str | int) and not isinstance(v, bool) for v in value
@@ -346,6 +396,27 @@ def _read_secrets(file: str, tenant: dict[str, Any], env: Mapping[str, str]) -> 
     )
 
 
+def _sign_passphrase(file: str, report: dict[str, Any], env: Mapping[str, str]) -> str | None:
+    """The signing key's passphrase, read whenever signing is configured (``evaluate`` signs
+    too); the key and certificate themselves are checked by :func:`audit.signing.check`."""
+    if report.get("sign_cert") and not report.get("sign_key"):
+        raise ConfigError(file, "report.sign_key", "missing; sign_cert needs its PEM private key")
+    name = report.get("sign_passphrase_env")
+    if not report.get("sign_key") or not name:
+        return None
+    return _env_secret(file, "report.sign_passphrase_env", name, env)
+
+
+def _notify_urls(
+    file: str, notify: dict[str, Any], env: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """``[notify] urls_env``: each variable must hold the target URLs (never the file)."""
+    return tuple(
+        (name, _env_secret(file, f"notify.urls_env[{i}]", name, env))
+        for i, name in enumerate(notify.get("urls_env") or ())
+    )
+
+
 def _array_of_tables(
     file: str, name: str, raw: Any, keys: Mapping[str, Key], base_dir: Path
 ) -> list[dict[str, Any]]:
@@ -388,10 +459,18 @@ def parse_config(
         if att.evidence and "://" not in att.evidence and not Path(att.evidence).is_absolute():
             attestations[i] = Attestation(**{**att.__dict__, "evidence": str(base / att.evidence)})
     secrets = _read_secrets(file, sections["tenant"], env) if need_secrets else Secrets()
+    secrets.sign_passphrase = _sign_passphrase(file, sections["report"], env)
+    if need_secrets:
+        secrets.notify_urls = _notify_urls(file, sections["notify"], env)
     for value in secrets.values():
         register_secret(value)
     if secrets.password and sections["tenant"].get("username"):
         register_basic_pair(str(sections["tenant"]["username"]), secrets.password)
+    signing = None
+    if sections["report"].get("sign_key"):
+        from audit.signing import load_signing
+
+        signing = load_signing(file, sections["report"], secrets.sign_passphrase)
     return Config(
         **sections,
         attestations=attestations,
@@ -399,6 +478,7 @@ def parse_config(
         secrets=secrets,
         source=file,
         base_dir=base,
+        signing=signing,
     )
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from audit import TOOL_NAME, __version__, history
+from audit import TOOL_NAME, __version__, history, signing
 from audit.config import Config, load_config
 from audit.errors import EXIT_READY, AuditError, UsageError
 from audit.fileio import write_atomic
@@ -159,6 +159,7 @@ def finish_tenant(
         history.record(results, history_dir)
     to_render = [f for f in formats if f != "json"]
     written += pipeline.render(results, out, to_render, on_start=on_start)
+    written += signing.sign_outputs(config.signing, out, written)
     return results, written
 
 

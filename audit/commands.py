@@ -1,0 +1,37 @@
+"""The ``verify`` and ``fleet`` commands (added to the ``ws1-audit`` group by :mod:`audit.cli`).
+
+- ``ws1-audit verify FILE... [--trust CA.pem]``: one line per file; exit 0 only when every
+  file is intact, signed by a trusted certificate and, for a report, attaches the results
+  it shows; 1 otherwise; 3 on a usage error (an unreadable ``--trust`` file).
+- ``ws1-audit fleet DIR... [--out DIR]``: the fleet summary (fleet.html, fleet.pdf,
+  fleet.csv) of tenant output folders written anywhere (each tenant audited as its own job);
+  exits with the worst tenant's code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A PEM or DER file of trusted CA certificates (repeatable); default: the system's.",
+)
+def verify(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
+    """Check the signatures of reports and results.json, and that a report attaches the
+    results it shows. Exit 0 only when every file holds."""
+    from audit.cli import scrub
+    from audit.verify import verify_files
+
+    outcomes = verify_files(list(files), list(trust))
+    for outcome in outcomes:
+        click.echo(scrub(outcome.line()))
+    sys.exit(0 if all(o.ok for o in outcomes) else 1)
