@@ -288,17 +288,45 @@ def run(
     if baseline is not None and baseline.is_dir():
         raise UsageError(f"--baseline {baseline}: expected a results.json file, not a folder")
     config = load_config(config_paths[0])
-    results, written = _run_pipeline(
-        config,
-        out=out,
-        formats=_formats(fmt, config),
-        mode="live",
-        fail_on=fail_on,
-        baseline=baseline,
-        history_dir=history_dir,
-    )
+    try:
+        results, written = _run_pipeline(
+            config,
+            out=out,
+            formats=_formats(fmt, config),
+            mode="live",
+            fail_on=fail_on,
+            baseline=baseline,
+            history_dir=history_dir,
+        )
+    except Exception as exc:
+        _after_single_run(config, config_paths[0], out, None, exc)
+        raise
+    _after_single_run(config, config_paths[0], out, results, None)
     _print_table(results, written)
     sys.exit(exit_code_for(results))
+
+
+def _after_single_run(
+    config: Config, path: Path, out: Path, results: dict[str, Any] | None, exc: Exception | None
+) -> None:
+    """What follows a single-tenant run: ``error.txt`` left (or removed) for ``ws1-audit
+    fleet``. The one place a run's outcome is known, with its exit code."""
+    from audit.fleet import EXIT_INTERNAL, TenantRun, record_outcome
+    from audit.pipeline import exit_code_for
+
+    run = TenantRun(path, "", str(config.tenant["name"]), out, config=config, results=results)
+    if exc is not None:
+        code = exc.exit_code if isinstance(exc, AuditError) else EXIT_INTERNAL
+        text = (
+            str(exc)
+            if isinstance(exc, AuditError)
+            else f"internal error: {type(exc).__name__}: {exc}"
+        )
+        run.fail(code, text)
+    else:
+        assert results is not None
+        run.exit_code = exit_code_for(results)
+    record_outcome(run)
 
 
 def _run_fleet(
@@ -312,7 +340,6 @@ def _run_fleet(
 ) -> None:
     """Audit several tenants concurrently; print one line per tenant; exit with the worst code."""
     from audit.fleet import FleetOptions, run_fleet
-    from reports.fleet import exit_meaning
 
     _formats(fmt, None)  # a bad --format is a usage error before any tenant starts
     progress = Progress()
@@ -327,6 +354,13 @@ def _run_fleet(
         warn=_err,
     )
     result = run_fleet(paths, options)
+    print_fleet(result)
+
+
+def print_fleet(result: Any) -> None:
+    """One line per tenant of a :class:`audit.fleet.FleetResult`; exit with the worst code."""
+    from reports.fleet import exit_meaning
+
     width = max((len(r.slug) for r in result.tenants), default=10)
     click.echo(
         f"Fleet of {len(result.tenants)} tenants: exit {result.exit_code} ({exit_meaning(result.exit_code)}, the worst tenant's)"
@@ -623,6 +657,7 @@ def _add_commands() -> None:
     from audit import commands
 
     cli.add_command(commands.verify)
+    cli.add_command(commands.fleet)
 
 
 _add_commands()

@@ -35,3 +35,22 @@ def verify(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
     for outcome in outcomes:
         click.echo(scrub(outcome.line()))
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+@click.command()
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("ws1-audit-fleet"),
+    show_default=True,
+    help="Where to write fleet.html, fleet.pdf and fleet.csv.",
+)
+def fleet(dirs: tuple[Path, ...], out: Path) -> None:
+    """Summarise tenants audited anywhere: each DIR is a tenant's output folder (results.json,
+    or error.txt when its run failed) or a folder of them. Exit with the worst tenant's code."""
+    from audit.cli import print_fleet
+    from audit.fleet_jobs import summarise_dirs
+
+    print_fleet(summarise_dirs(list(dirs), out))

@@ -4,9 +4,11 @@ Each tenant is audited on its own, sharing nothing but the process: its own conf
 client (connections, auth, AIMD limiter, request budget), baseline, history folder and
 output folder ``OUT/<tenant-slug>/`` (the same files a single-tenant run writes into
 ``OUT``). Collection runs concurrently on one asyncio loop (at most
-:data:`TENANTS_AT_ONCE` tenants at a time); evaluation and rendering, which are CPU-bound,
-run one tenant at a time in a worker thread so that they overlap the other tenants'
-collection without WeasyPrint ever rendering two documents at once.
+:data:`TENANTS_AT_ONCE` tenants at a time); evaluation and the light renderers run one
+tenant at a time in a worker thread, and the PDFs (report.pdf, handover.pdf: WeasyPrint,
+CPU-bound) render in a pool of processes, one per core (:data:`POOL_FORMATS`,
+``FleetOptions.render_processes``), so that several tenants' PDFs render at once while the
+others are still being collected. Signing happens in the thread, after the PDFs.
 
 A tenant that cannot be audited (bad config, unknown waiver check, bad credentials,
 unreachable, a broken baseline) gets ``OUT/<slug>/error.txt`` and a row in the fleet
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
+import os
 import re
 import tomllib
 import unicodedata
@@ -33,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from audit import TOOL_NAME, __version__, history, signing
+from audit import TOOL_NAME, __version__, fleet_jobs, history, signing
 from audit.config import Config, load_config
 from audit.errors import EXIT_READY, AuditError, UsageError
 from audit.fileio import write_atomic
@@ -122,6 +126,8 @@ class FleetOptions:
     command: list[str] = field(default_factory=list)
     note: Callable[[str], None] = lambda _text: None
     warn: Callable[[str], None] = lambda _text: None
+    #: Processes rendering PDFs: None is one per core; 0 renders them in the worker thread.
+    render_processes: int | None = None
 
 
 @dataclass
@@ -213,11 +219,14 @@ async def _audit_one(
     options: FleetOptions,
     gate: asyncio.Semaphore,
     worker: concurrent.futures.Executor,
+    pool: concurrent.futures.Executor | None,
 ) -> None:
     from audit import pipeline
 
     config = run.config
     assert config is not None
+    formats = options.formats(config)
+    later = [f for f in formats if f in fleet_jobs.POOL_FORMATS] if pool is not None else []
     try:
         async with gate:
             options.note(f"{run.slug}: collecting from {config.tenant['api_url']} ...")
@@ -234,7 +243,7 @@ async def _audit_one(
                 snapshot,
                 config,
                 out=run.out_dir,
-                formats=options.formats(config),
+                formats=[f for f in formats if f not in later],
                 info=info,
                 fail_on=options.fail_on,
                 baseline=run.baseline,
@@ -242,6 +251,14 @@ async def _audit_one(
                 history_dir=options.history / run.slug if options.history else None,
             ),
         )
+        if later:
+            assert pool is not None
+            pdfs = await loop.run_in_executor(
+                pool, fleet_jobs.render_in_process, results, run.out_dir, later
+            )
+            run.written += pdfs + await loop.run_in_executor(
+                worker, signing.sign_outputs, config.signing, run.out_dir, pdfs
+            )
         run.results, run.exit_code = results, pipeline.exit_code_for(results)
         options.note(f"{run.slug}: done (exit {run.exit_code})")
     except AuditError as exc:
@@ -254,12 +271,15 @@ async def _audit_one(
 
 async def _audit_all(runs: Sequence[TenantRun], options: FleetOptions) -> None:
     gate = asyncio.Semaphore(TENANTS_AT_ONCE)
-    with concurrent.futures.ThreadPoolExecutor(
-        max_workers=1, thread_name_prefix="ws1-audit-render"
-    ) as worker:
-        await asyncio.gather(
-            *(_audit_one(r, options, gate, worker) for r in runs if r.problem is None)
+    todo = [r for r in runs if r.problem is None]
+    with contextlib.ExitStack() as stack:
+        worker = stack.enter_context(
+            concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="ws1-audit-render"
+            )
         )
+        pool = fleet_jobs.render_pool(stack, options.render_processes, len(todo))
+        await asyncio.gather(*(_audit_one(r, options, gate, worker, pool) for r in todo))
 
 
 def _write_error_note(run: TenantRun) -> Path:
@@ -278,6 +298,16 @@ def _write_error_note(run: TenantRun) -> Path:
     return write_atomic(run.out_dir / ERROR_NOTE, scrub(text))
 
 
+def record_outcome(run: TenantRun) -> Path | None:
+    """Leave ``error.txt`` in the tenant's output folder when it could not be audited (the
+    previous reports, if any, stay beside it); remove a stale one when it was. ``ws1-audit
+    fleet`` reads it, so a tenant whose own job failed still has its row."""
+    if run.problem is not None:
+        return _write_error_note(run)
+    (run.out_dir / ERROR_NOTE).unlink(missing_ok=True)
+    return None
+
+
 def fleet_summary(runs: Sequence[TenantRun], options: FleetOptions) -> dict[str, Any]:
     """The plain data :func:`reports.fleet.render_fleet` renders."""
     from audit.plugins import get_registry
@@ -290,6 +320,7 @@ def fleet_summary(runs: Sequence[TenantRun], options: FleetOptions) -> dict[str,
     for run in runs:
         entry: dict[str, Any] = {
             "slug": run.slug,
+            "folder": Path(os.path.relpath(run.out_dir, options.out)).as_posix(),
             "name": run.name,
             "config": str(run.config_path),
             "api_host": (urlsplit(str(run.config.tenant["api_url"])).hostname or "")
@@ -353,11 +384,9 @@ def run_fleet(paths: Sequence[Path], options: FleetOptions) -> FleetResult:
     runs = _prepare(configs, options)
     asyncio.run(_audit_all(runs, options))
     for run in runs:
-        note = run.out_dir / ERROR_NOTE
-        if run.problem is not None:
-            run.written.append(_write_error_note(run))
-        elif note.exists():
-            note.unlink()
+        note = record_outcome(run)
+        if note is not None:
+            run.written.append(note)
     from reports.fleet import render_fleet
 
     summary = fleet_summary(runs, options)
