@@ -39,6 +39,10 @@ def _err(message: str) -> None:
     click.echo(f"{TOOL_NAME}: {scrub(message)}", err=True)
 
 
+def _warn(text: str) -> None:
+    _err(f"warning: {text}")
+
+
 def _progress_enabled() -> bool:
     return not STATE.quiet and sys.stderr.isatty()
 
@@ -273,6 +277,7 @@ def run(
     fail_on: str | None,
 ) -> None:
     """Collect, evaluate and render in one go (one tenant, or a fleet: see --config)."""
+    from audit.fleet_jobs import after_single_run
     from audit.pipeline import exit_code_for
 
     if len(config_paths) > 1 or config_paths[0].is_dir():
@@ -299,34 +304,11 @@ def run(
             history_dir=history_dir,
         )
     except Exception as exc:
-        _after_single_run(config, config_paths[0], out, None, exc)
+        after_single_run(config, config_paths[0], out, None, exc, warn=_warn)
         raise
-    _after_single_run(config, config_paths[0], out, results, None)
+    after_single_run(config, config_paths[0], out, results, None, warn=_warn)
     _print_table(results, written)
     sys.exit(exit_code_for(results))
-
-
-def _after_single_run(
-    config: Config, path: Path, out: Path, results: dict[str, Any] | None, exc: Exception | None
-) -> None:
-    """What follows a single-tenant run: ``error.txt`` left (or removed) for ``ws1-audit
-    fleet``. The one place a run's outcome is known, with its exit code."""
-    from audit.fleet import EXIT_INTERNAL, TenantRun, record_outcome
-    from audit.pipeline import exit_code_for
-
-    run = TenantRun(path, "", str(config.tenant["name"]), out, config=config, results=results)
-    if exc is not None:
-        code = exc.exit_code if isinstance(exc, AuditError) else EXIT_INTERNAL
-        text = (
-            str(exc)
-            if isinstance(exc, AuditError)
-            else f"internal error: {type(exc).__name__}: {exc}"
-        )
-        run.fail(code, text)
-    else:
-        assert results is not None
-        run.exit_code = exit_code_for(results)
-    record_outcome(run)
 
 
 def _run_fleet(

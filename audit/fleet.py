@@ -387,8 +387,10 @@ def run_fleet(paths: Sequence[Path], options: FleetOptions) -> FleetResult:
         note = record_outcome(run)
         if note is not None:
             run.written.append(note)
+    from audit import notify
     from reports.fleet import render_fleet
 
     summary = fleet_summary(runs, options)
     written = render_fleet(summary, options.out)
+    notify.after_fleet(runs, options.warn)  # each tenant's own [notify]
     return FleetResult(runs, summary, written, summary["exit_code"])

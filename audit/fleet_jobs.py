@@ -25,13 +25,14 @@ import concurrent.futures
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audit.errors import EXIT_USAGE, AuditError, UsageError
 
 if TYPE_CHECKING:
+    from audit.config import Config
     from audit.fleet import FleetResult, TenantRun
 
 #: Formats rendered in the process pool (the CPU-bound WeasyPrint renders).
@@ -62,6 +63,40 @@ def render_pool(
         concurrent.futures.ProcessPoolExecutor(
             max_workers=size, mp_context=multiprocessing.get_context("spawn")
         )
+    )
+
+
+def after_single_run(
+    config: Config,
+    path: Path,
+    out: Path,
+    results: dict[str, Any] | None,
+    exc: Exception | None,
+    *,
+    warn: Callable[[str], None],
+) -> None:
+    """What follows a single-tenant ``run``, the one place its outcome and exit code are
+    known: ``error.txt`` left (or removed) for ``ws1-audit fleet``, then the ``[notify]``
+    alert. ``exc`` is what stopped the run (None when it produced ``results``)."""
+    from audit import notify
+    from audit.fleet import EXIT_INTERNAL, TenantRun, record_outcome
+    from audit.pipeline import exit_code_for
+
+    run = TenantRun(path, "", str(config.tenant["name"]), out, config=config, results=results)
+    if isinstance(exc, AuditError):
+        run.fail(exc.exit_code, str(exc))
+    elif exc is not None:
+        run.fail(EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
+    elif results is not None:
+        run.exit_code = exit_code_for(results)
+    record_outcome(run)
+    notify.after_run(
+        config,
+        results=results,
+        exit_code=run.exit_code,
+        problem=run.problem,
+        out_dir=out,
+        warn=warn,
     )
 
 
