@@ -30,10 +30,12 @@ def verify(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
     results it shows. Exit 0 only when every file holds."""
     from audit.cli import scrub
     from audit.verify import verify_files
+    from reports.text import visible
 
     outcomes = verify_files(list(files), list(trust))
     for outcome in outcomes:
-        click.echo(scrub(outcome.line()))
+        # certificate names come from the file: control characters are shown, never run
+        click.echo(visible(scrub(outcome.line())))
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
 
 

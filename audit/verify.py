@@ -248,7 +248,13 @@ async def _verify_pdf(path: Path, data: bytes, checker: _Checker) -> Outcome:
                 sig, context, key_usage_settings=checker.usage
             )
 
-        status = await check(checker.context())
+        try:
+            status = await check(checker.context())
+        except Exception as exc:  # a malformed signature dictionary is a finding
+            outcome.problems.append(
+                f"signature {index + 1} cannot be validated ({type(exc).__name__}: {exc})"[:200]
+            )
+            continue
         problems, facts = await checker.judge(status, check)
         last = index == len(signatures) - 1
         if status.intact and last and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:

@@ -135,6 +135,7 @@ def make_pki(folder: Path) -> Pki:
         "tsa.key": _key_pem(tsa[0], None),
         "tsa.pem": _pem(tsa[1]),
         "other-ca.pem": _pem(other[1]),
+        "ca.key": _key_pem(ca[0], None),
     }
     for name, data in files.items():
         (folder / name).write_bytes(data)
@@ -156,6 +157,19 @@ def make_pki(folder: Path) -> Pki:
         folder / "other-ca.pem",
         der,
     )
+
+
+def extra_signer(pki: Pki, common_name: str) -> tuple[Path, Path]:
+    """Another signer issued by the test CA: (PEM key encrypted with PASSPHRASE, cert chain)."""
+    ca_key = serialization.load_pem_private_key((pki.folder / "ca.key").read_bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    assert isinstance(ca_key, rsa.RSAPrivateKey)
+    key, cert = _issue(common_name, (ca_key, ca_cert))
+    slug = "".join(c if c.isalnum() else "-" for c in common_name)
+    key_path, cert_path = pki.folder / f"{slug}.key", pki.folder / f"{slug}.pem"
+    key_path.write_bytes(_key_pem(key, PASSPHRASE))
+    cert_path.write_bytes(_pem(cert) + _pem(ca_cert))
+    return key_path, cert_path
 
 
 class LoopbackTSA:

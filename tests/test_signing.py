@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 from reports_fixtures import load
 from robust_helpers import sim_env, write_config, ws1
-from signing_helpers import NOW, PASSPHRASE, LoopbackTSA, Pki, make_pki
+from signing_helpers import NOW, PASSPHRASE, LoopbackTSA, Pki, extra_signer, make_pki
 
 from audit import pipeline, signing
 from audit.config import parse_config
@@ -347,3 +347,24 @@ def test_a_failing_timestamp_authority_fails_the_run_with_exit_4(pki: Pki, tmp_p
     assert proc.returncode == 4, proc.stderr
     [line] = proc.stderr.strip().splitlines()
     assert f"the timestamp authority {url} did not give a timestamp" in line
+
+
+def test_hostile_certificate_names_and_broken_signatures_stay_one_line(
+    pki: Pki, tmp_path: Path
+) -> None:
+    key, cert = extra_signer(pki, "Mallory \x1b[2J\x1b]0;pwned\x07\u202eevil")
+    setup = signing.load_signing("<test>", {"sign_key": key, "sign_cert": cert}, PASSPHRASE)
+    written = _render_set(tmp_path, load("results_ready.json"))
+    signing.sign_outputs(setup, tmp_path, written)
+    proc = ws1("verify", str(tmp_path / "report.pdf"), "--trust", str(pki.ca_cert))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "\x1b" not in proc.stdout and "\u202e" not in proc.stdout
+    assert "signed by Mallory [U+001B][2J[U+001B]]0;pwned[U+0007][U+202E]evil" in proc.stdout
+    # a signature dictionary whose /Contents is not a CMS signature
+    data = (tmp_path / "report.pdf").read_bytes()
+    start = data.rindex(b"/Contents <") + len(b"/Contents <")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(data[:start] + b"00" * 8 + data[start + 16 :])
+    proc = ws1("verify", str(broken), "--trust", str(pki.ca_cert))
+    assert proc.returncode == 1 and len(proc.stdout.splitlines()) == 1 and not proc.stderr
+    assert "FAILED" in proc.stdout
