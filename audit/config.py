@@ -313,16 +313,13 @@ def _coerce(file: str, where: str, key: Key, value: Any, base_dir: Path) -> Any:
             raise bad()
         path = Path(value).expanduser()
         return path if path.is_absolute() else (base_dir / path)
-    if kind in ("list[str]", "formats"):
+    if kind in ("list[str]", "formats", "list[choice]"):
+        allowed = {"formats": FORMATS, "list[choice]": key.choices}.get(kind)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad()
-        if kind == "formats" and any(v not in FORMATS for v in value):
+        if allowed is not None and any(v not in allowed for v in value):
             raise bad()
         return list(value)
-    if kind == "list[choice]":
-        if not isinstance(value, list) or any(v not in key.choices for v in value):
-            raise bad()
-        return list(dict.fromkeys(value))
     if kind == "list[str|int]":
         ok = isinstance(value, list) and all(
             isinstance(v, str | int) and not isinstance(v, bool) for v in value

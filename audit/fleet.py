@@ -27,7 +27,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
-import os
 import re
 import tomllib
 import unicodedata
@@ -320,7 +319,6 @@ def fleet_summary(runs: Sequence[TenantRun], options: FleetOptions) -> dict[str,
     for run in runs:
         entry: dict[str, Any] = {
             "slug": run.slug,
-            "folder": Path(os.path.relpath(run.out_dir, options.out)).as_posix(),
             "name": run.name,
             "config": str(run.config_path),
             "api_host": (urlsplit(str(run.config.tenant["api_url"])).hostname or "")

@@ -173,6 +173,8 @@ def summarise_dirs(dirs: Sequence[Path], out: Path) -> FleetResult:
         used.add(slug)
         runs.append(_tenant(folder, slug))
     summary = fleet_summary(runs, FleetOptions(out=out, formats=lambda _c: []))
+    for entry, run in zip(summary["tenants"], runs, strict=True):  # fleet.html's links
+        entry["folder"] = Path(os.path.relpath(run.out_dir, out)).as_posix()
     summary["fail_on"] = ", ".join(
         sorted({str(r.results["summary"]["fail_on"]) for r in runs if r.results})
     )

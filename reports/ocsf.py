@@ -105,10 +105,37 @@ def _resource(results: dict[str, Any]) -> Any:
     )
 
 
-def _finding(check: dict[str, Any], index: int, results: dict[str, Any], common: Any) -> Any:
-    from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+def _compliance(
+    check: dict[str, Any], results: dict[str, Any], label: str, severity_id: int
+) -> Any:
     from py_ocsf_models.objects.check import Check
     from py_ocsf_models.objects.compliance import Compliance
+
+    status = COMPLIANCE_STATUS_ID.get(str(check.get("status")), 0)
+    return Compliance(
+        control=str(check.get("id")),
+        desc=check.get("rationale") or None,
+        requirements=[str(check.get("requirement") or "")],
+        standards=[STANDARD],
+        status_id=status,
+        checks=[
+            Check(
+                uid=str(check.get("id")),
+                name=str(check.get("title") or ""),
+                desc=check.get("rationale") or None,
+                severity=str(check.get("severity") or "info"),
+                severity_id=severity_id,
+                standards=[STANDARD],
+                status=label,
+                status_id=status,
+                version=(results.get("tool") or {}).get("catalogue_version"),
+            )
+        ],
+    )
+
+
+def _finding(check: dict[str, Any], index: int, results: dict[str, Any], common: Any) -> Any:
+    from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
     from py_ocsf_models.objects.finding_info import FindingInformation
     from py_ocsf_models.objects.metadata import Metadata
     from py_ocsf_models.objects.remediation import Remediation
@@ -117,7 +144,6 @@ def _finding(check: dict[str, Any], index: int, results: dict[str, Any], common:
     label = STATUS_LABEL.get(status, status)
     severity = str(check.get("severity") or "info")
     severity_id = SEVERITY_ID.get(severity, 0)
-    compliance_status = COMPLIANCE_STATUS_ID.get(status, 0)
     waiver = check.get("waiver") or {}
     run, tenant = results.get("run") or {}, results.get("tenant") or {}
     og = (tenant.get("organization_group") or {}).get("group_id") or ""
@@ -156,26 +182,7 @@ def _finding(check: dict[str, Any], index: int, results: dict[str, Any], common:
             created_time_dt=common["created_dt"],
             data_sources=[str((check.get("evidence") or {}).get("source") or "none")],
         ),
-        compliance=Compliance(
-            control=str(check.get("id")),
-            desc=check.get("rationale") or None,
-            requirements=[str(check.get("requirement") or "")],
-            standards=[STANDARD],
-            status_id=compliance_status,
-            checks=[
-                Check(
-                    uid=str(check.get("id")),
-                    name=str(check.get("title") or ""),
-                    desc=check.get("rationale") or None,
-                    severity=severity,
-                    severity_id=severity_id,
-                    standards=[STANDARD],
-                    status=label,
-                    status_id=compliance_status,
-                    version=(results.get("tool") or {}).get("catalogue_version"),
-                )
-            ],
-        ),
+        compliance=_compliance(check, results, label, severity_id),
         remediation=Remediation(
             desc="\n".join(steps) if steps else "No remediation needed.", references=references
         ),
