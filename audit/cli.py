@@ -268,6 +268,11 @@ def demo(out: Path, scenario: str, fmt: str | None) -> None:
     help="Keep each run's results.json in DIR under a dated name; the latest is the baseline.",
 )
 @_fail_on
+@click.option(
+    "--record-failure",
+    is_flag=True,
+    help="If the run fails, leave OUT/error.txt (exit code, reason) for `ws1-audit fleet`.",
+)
 def run(
     config_paths: tuple[Path, ...],
     out: Path,
@@ -275,6 +280,7 @@ def run(
     baseline: Path | None,
     history_dir: Path | None,
     fail_on: str | None,
+    record_failure: bool,
 ) -> None:
     """Collect, evaluate and render in one go (one tenant, or a fleet: see --config)."""
     from audit.fleet_jobs import after_single_run
@@ -304,7 +310,7 @@ def run(
             history_dir=history_dir,
         )
     except Exception as exc:
-        after_single_run(config, config_paths[0], out, None, exc, warn=_warn)
+        after_single_run(config, config_paths[0], out, None, exc, warn=_warn, note=record_failure)
         raise
     after_single_run(config, config_paths[0], out, results, None, warn=_warn)
     _print_table(results, written)

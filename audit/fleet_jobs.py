@@ -7,9 +7,9 @@ summary with ``ws1-audit fleet DIR... --out OUT`` (:func:`summarise_dirs`):
 
 - a ``DIR`` holding ``results.json`` or ``error.txt`` is one tenant; otherwise each of its
   sub-folders that holds one is (one level down, sorted by name);
-- a folder with ``error.txt`` is a tenant whose last run failed (``ws1-audit run`` leaves
-  it, with the exit code and the reason, and removes it when a run succeeds): its row says
-  why, and its exit code counts;
+- a folder with ``error.txt`` is a tenant whose last run failed (``ws1-audit run
+  --record-failure`` leaves it, with the exit code and the reason, and a run that succeeds
+  removes it): its row says why, and its exit code counts;
 - a ``results.json`` that cannot be read or fails its integrity check is a row with exit 3;
 - the exit code is the worst tenant's, ranked as in a fleet run (70 > 4 > 3 > 2 > 1 > 0);
 - ``fleet.html`` links each tenant's report by its path relative to ``OUT``.
@@ -74,10 +74,13 @@ def after_single_run(
     exc: Exception | None,
     *,
     warn: Callable[[str], None],
+    note: bool = False,
 ) -> None:
     """What follows a single-tenant ``run``, the one place its outcome and exit code are
-    known: ``error.txt`` left (or removed) for ``ws1-audit fleet``, then the ``[notify]``
-    alert. ``exc`` is what stopped the run (None when it produced ``results``)."""
+    known: ``error.txt`` for ``ws1-audit fleet`` (left on a failure when ``note``, that is
+    ``--record-failure``: by default a failed run writes nothing; a stale one is removed when
+    a run succeeds), then the ``[notify]`` alert. ``exc`` is what stopped the run (None when
+    it produced ``results``)."""
     from audit import notify
     from audit.fleet import EXIT_INTERNAL, TenantRun, record_outcome
     from audit.pipeline import exit_code_for
@@ -89,7 +92,8 @@ def after_single_run(
         run.fail(EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
     elif results is not None:
         run.exit_code = exit_code_for(results)
-    record_outcome(run)
+    if note or run.problem is None:
+        record_outcome(run)
     notify.after_run(
         config,
         results=results,

@@ -70,9 +70,11 @@ def _report_path(out_dir: Path) -> Path:
 
 def _failed(name: str, code: int, problem: str, out_dir: Path) -> Alert:
     meaning = exit_meaning(code)
+    note = out_dir / "error.txt"
     body = [
         f"{name}: the audit failed with exit {code} ({meaning}): {problem}",
-        f"The previous reports, if any, are unchanged. Details: {(out_dir / 'error.txt').resolve()}",
+        "The previous reports, if any, are unchanged."
+        + (f" Details: {note.resolve()}" if note.is_file() else ""),
     ]
     return Alert(
         ("failed",), f"{TOOL_NAME}: {name}: audit failed (exit {code})", "\n".join(body), True

@@ -24,9 +24,8 @@ __all__ = ["three_tenants"]  # the fixture, shared with test_fleet
 
 def _job(config: Path, out: Path, env: dict[str, str], fmt: str = "json,md") -> int:
     """One tenant's job: ``ws1-audit run`` into its folder of the shared storage."""
-    return ws1(
-        "--quiet", "run", "--config", str(config), "--out", str(out), "--format", fmt, env=env
-    ).returncode
+    args = ["--quiet", "run", "--record-failure", "--config", str(config), "--out", str(out)]
+    return ws1(*args, "--format", fmt, env=env).returncode
 
 
 def test_fleet_summarises_jobs_run_anywhere(

@@ -156,6 +156,7 @@ def test_a_failed_collection_alerts_and_a_dead_target_changes_nothing(
     down = write_config(tmp_path, f"http://127.0.0.1:{_closed_port()}", NOTIFY)
     proc = ws1(
         "run",
+        "--record-failure",
         "--config",
         str(down),
         "--out",
@@ -168,9 +169,9 @@ def test_a_failed_collection_alerts_and_a_dead_target_changes_nothing(
     assert "the audit failed with exit 4 (collection failed)" in message["message"]
     assert str((tmp_path / "out" / "error.txt").resolve()) in message["message"]
     dead = f"json://ws1:{TOKEN}@127.0.0.1:{_closed_port()}/hook"
-    again = ws1(
-        "run", "--config", str(down), "--out", str(tmp_path / "out"), env=_env(tenant, dead)
-    )
+    elsewhere = tmp_path / "elsewhere"
+    again = ws1("run", "--config", str(down), "--out", str(elsewhere), env=_env(tenant, dead))
+    assert not elsewhere.exists()  # without --record-failure a failed run writes nothing
     assert again.returncode == 4  # unchanged by the failed notification
     warning = [line for line in again.stderr.splitlines() if "notification" in line]
     assert warning == [
