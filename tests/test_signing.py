@@ -340,6 +340,23 @@ def test_run_signs_and_verify_exits_0_over_the_cli(pki: Pki, tmp_path: Path) -> 
     assert usage.returncode == 3 and "--trust" in usage.stderr
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert set(results["report"]) == {"organisation", "logo", "fail_on", "formats"}
+    # evaluate --config signs too (here without the TSA, which has stopped)
+    config = tmp_path / "tenant.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text("\n".join(x for x in text.splitlines() if "tsa_url" not in x) + "\n")
+    again = tmp_path / "again"
+    env = {"SIGN_PASSPHRASE": PASSPHRASE}
+    args = ["--snapshot", str(out / "snapshot.json"), "--config", str(config), "--out", str(again)]
+    evaluated = ws1("evaluate", *args, "--format", "pdf", env=env)
+    assert evaluated.returncode == 1, evaluated.stderr
+    checked = ws1(
+        "verify",
+        str(again / "report.pdf"),
+        str(again / "results.json"),
+        "--trust",
+        str(pki.ca_cert),
+    )
+    assert checked.returncode == 0 and checked.stdout.count("no timestamp") == 2, checked.stdout
 
 
 def test_a_failing_timestamp_authority_fails_the_run_with_exit_4(pki: Pki, tmp_path: Path) -> None:
