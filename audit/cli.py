@@ -22,7 +22,7 @@ import click
 
 from audit import TOOL_NAME, __version__
 from audit.cli_options import Choice, choice_options
-from audit.config import FORMATS, SEVERITIES, Config, load_config
+from audit.config import DEFAULT_FORMATS, FORMATS, SEVERITIES, Config, load_config
 from audit.errors import (
     EXIT_INTERNAL,
     EXIT_READY,
@@ -61,6 +61,10 @@ def _echo(line: str) -> None:
 def _echo_json(data: Any) -> None:
     """JSON on stdout, terminal-safe: C1 and bidi characters are written as ``\\uXXXX``."""
     click.echo(printable_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+
+
+def _warn(text: str) -> None:
+    _err(f"warning: {text}")
 
 
 def _progress_enabled() -> bool:
@@ -115,9 +119,9 @@ def redacted_argv(argv: Sequence[str]) -> list[str]:
 
 def _formats(value: str | None, config: Config | None) -> list[str]:
     """The formats of ``--format`` (case-insensitive, comma-separated, each once), or the
-    config's ``[report] formats``, or every format. An empty ``--format`` is a usage error."""
+    config's ``[report] formats``, or the default formats (every one but ``ocsf``). An empty ``--format`` is a usage error."""
     if value is None:
-        return list(config.report["formats"]) if config else list(FORMATS)
+        return list(config.report["formats"]) if config else list(DEFAULT_FORMATS)
     chosen = list(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     if not chosen:
         raise UsageError(f"--format: empty; expected one or more of {', '.join(FORMATS)}")
@@ -299,6 +303,11 @@ def demo(out: Path, scenario: str, fmt: str | None) -> None:
     is_flag=True,
     help="Print the results summary as JSON on stdout instead of the table.",
 )
+@click.option(
+    "--record-failure",
+    is_flag=True,
+    help="If the run fails, leave OUT/error.txt (exit code, reason) for `ws1-audit fleet`.",
+)
 def run(
     config_paths: tuple[Path, ...],
     out: Path,
@@ -311,8 +320,10 @@ def run(
     severity: str | None,
     waivers_path: Path | None,
     as_json: bool,
+    record_failure: bool,
 ) -> None:
     """Collect, evaluate and render in one go (one tenant, or a fleet: see --config)."""
+    from audit.fleet_jobs import after_single_run
     from audit.pipeline import exit_code_for
     from audit.terminal import print_json_summary
 
@@ -332,16 +343,21 @@ def run(
     if baseline is not None and baseline.is_dir():
         raise UsageError(f"--baseline {baseline}: expected a results.json file, not a folder")
     config = load_config(config_paths[0])
-    results, written = _run_pipeline(
-        config,
-        out=out,
-        formats=_formats(fmt, config),
-        mode="live",
-        fail_on=fail_on,
-        baseline=baseline,
-        history_dir=history_dir,
-        choice=choice,
-    )
+    try:
+        results, written = _run_pipeline(
+            config,
+            out=out,
+            formats=_formats(fmt, config),
+            mode="live",
+            fail_on=fail_on,
+            baseline=baseline,
+            history_dir=history_dir,
+            choice=choice,
+        )
+    except Exception as exc:
+        after_single_run(config, config_paths[0], out, None, exc, warn=_warn, note=record_failure)
+        raise
+    after_single_run(config, config_paths[0], out, results, None, warn=_warn)
     if as_json:
         print_json_summary(results, written, exit_code_for(results))
     else:
@@ -363,7 +379,6 @@ def _run_fleet(
     """Audit several tenants concurrently; print one line per tenant; exit with the worst code."""
     from audit.fleet import FleetOptions, run_fleet
     from audit.terminal import print_fleet_json
-    from reports.fleet import exit_meaning
 
     summary_formats = _formats(fmt, None)  # a bad --format is an error before any tenant
     progress = Progress()
@@ -385,6 +400,13 @@ def _run_fleet(
     if as_json:
         print_fleet_json(result)
         sys.exit(result.exit_code)
+    print_fleet(result)
+
+
+def print_fleet(result: Any) -> None:
+    """One line per tenant of a :class:`audit.fleet.FleetResult`; exit with the worst code."""
+    from reports.fleet import exit_meaning
+
     width = max((len(r.slug) for r in result.tenants), default=10)
     _echo(
         f"Fleet of {len(result.tenants)} tenants: exit {result.exit_code} ({exit_meaning(result.exit_code)}, the worst tenant's)"
@@ -515,6 +537,10 @@ def evaluate(
     with OutputSet(out, info.run_id, inputs=inputs) as outset:
         written = [pipeline.save_results(results, outset.staging)]
         written += pipeline.render(results, outset.staging, formats)
+        if config is not None:
+            from audit.signing import sign_outputs
+
+            written += sign_outputs(config.signing, outset.staging, written)
         written = outset.commit(written)
     _print_table(results, written)
     sys.exit(pipeline.exit_code_for(results))
@@ -764,6 +790,16 @@ def simulate(
         return  # Ctrl-C (or SIGTERM) is how a simulator is stopped
     except OSError as exc:  # the port is taken, or below 1024 without the right
         raise UsageError(f"--port {port}: cannot listen on it: {exc.strerror or exc}") from exc
+
+
+def _add_commands() -> None:
+    from audit import commands
+
+    cli.add_command(commands.verify)
+    cli.add_command(commands.fleet)
+
+
+_add_commands()
 
 
 def _print_traceback() -> None:

@@ -27,6 +27,12 @@ from audit.uem.catalogue import DEFAULT_AUTODISCOVERY_URL, REGION_TOKEN_URLS
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 #: A config file larger than this is not a config.
 MAX_CONFIG_BYTES = 1 << 20
+#: What ``run`` writes when neither ``--format`` nor ``[report] formats`` says: every format
+#: but ``ocsf``, which feeds a SIEM pipeline someone sets up on purpose (see the README's
+#: "SIEM ingestion"); scheduled jobs that upload the whole folder keep the set they had.
+DEFAULT_FORMATS = tuple(f for f in FORMATS if f != "ocsf")
+#: When ``[notify]`` sends a message (see :mod:`audit.notify`).
+NOTIFY_EVENTS = ("regressed", "not-ready", "failed")
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -110,7 +116,33 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "fail_on": Key(
             "choice", "medium", choices=SEVERITIES, doc="Lowest severity that blocks readiness"
         ),
-        "formats": Key("formats", list(FORMATS), doc="Formats written by run"),
+        "formats": Key("formats", list(DEFAULT_FORMATS), doc="Formats written by run"),
+        "sign_key": Key(
+            "path",
+            doc="Signing key: a PKCS#12 file (key and certificate), or a PEM private key with sign_cert",
+        ),
+        "sign_cert": Key(
+            "path", doc="PEM signing certificate, then its chain (with a PEM sign_key)"
+        ),
+        "sign_passphrase_env": Key(
+            "str", doc="Environment variable holding the passphrase of sign_key (if it has one)"
+        ),
+        "tsa_url": Key(
+            "str", doc="RFC 3161 timestamp authority URL: signatures get a trusted timestamp"
+        ),
+    },
+    "notify": {
+        "urls_env": Key(
+            "list[str]",
+            [],
+            doc="Environment variables, each holding Apprise notification URLs (they carry credentials)",
+        ),
+        "events": Key(
+            "list[choice]",
+            list(NOTIFY_EVENTS),
+            choices=NOTIFY_EVENTS,
+            doc="When run sends a message: a check regressed, the tenant became not ready, the run failed",
+        ),
     },
 }
 
@@ -136,19 +168,27 @@ WAIVER_KEYS: dict[str, Key] = {
 class Secrets:
     """Secret values read from the environment; never printed, compared or serialised."""
 
-    __slots__ = ("client_secret", "password", "tenant_code")
+    __slots__ = ("client_secret", "notify_urls", "password", "sign_passphrase", "tenant_code")
 
     def __init__(
         self,
         password: str | None = None,
         tenant_code: str | None = None,
         client_secret: str | None = None,
+        *,
+        sign_passphrase: str | None = None,
+        notify_urls: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.password, self.tenant_code, self.client_secret = password, tenant_code, client_secret
+        #: The passphrase of ``[report] sign_key`` (``sign_passphrase_env``).
+        self.sign_passphrase = sign_passphrase
+        #: ``(environment variable, Apprise URLs)`` per ``[notify] urls_env`` entry.
+        self.notify_urls = notify_urls
 
     def values(self) -> list[str]:
         """Every non-empty secret, for redaction."""
-        return [v for v in (self.password, self.tenant_code, self.client_secret) if v]
+        plain = (self.password, self.tenant_code, self.client_secret, self.sign_passphrase)
+        return [v for v in plain if v] + [url for _env, url in self.notify_urls]
 
     def __repr__(self) -> str:
         return "Secrets(<redacted>)"
@@ -186,6 +226,7 @@ class Config:
     requirements: dict[str, Any]
     collect: dict[str, Any]
     report: dict[str, Any]
+    notify: dict[str, Any] = field(default_factory=dict)
     attestations: list[Attestation] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
     secrets: Secrets = field(default_factory=Secrets)
@@ -194,6 +235,8 @@ class Config:
     #: Every form of every secret of this config (and what the client learns while
     #: collecting): the one redactor of this tenant's snapshot, results and reports.
     redactor: Redactor = field(default_factory=Redactor, repr=False, compare=False)
+    #: The loaded ``[report]`` signing key (:class:`audit.signing.SigningSetup`), or None.
+    signing: Any = field(default=None, repr=False, compare=False)
 
     @property
     def token_url(self) -> str | None:
@@ -284,6 +327,27 @@ def _read_secrets(file: str, tenant: dict[str, Any], env: Mapping[str, str]) -> 
     )
 
 
+def _sign_passphrase(file: str, report: dict[str, Any], env: Mapping[str, str]) -> str | None:
+    """The signing key's passphrase, read whenever signing is configured (``evaluate`` signs
+    too); the key and certificate themselves are checked by :func:`audit.signing.check`."""
+    if report.get("sign_cert") and not report.get("sign_key"):
+        raise ConfigError(file, "report.sign_key", "missing; sign_cert needs its PEM private key")
+    name = report.get("sign_passphrase_env")
+    if not report.get("sign_key") or not name:
+        return None
+    return _env_secret(file, "report.sign_passphrase_env", name, env)
+
+
+def _notify_urls(
+    file: str, notify: dict[str, Any], env: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """``[notify] urls_env``: each variable must hold the target URLs (never the file)."""
+    return tuple(
+        (name, _env_secret(file, f"notify.urls_env[{i}]", name, env))
+        for i, name in enumerate(notify.get("urls_env") or ())
+    )
+
+
 def _array_of_tables(
     file: str, name: str, raw: Any, keys: Mapping[str, Key], base_dir: Path
 ) -> list[dict[str, Any]]:
@@ -328,6 +392,9 @@ def parse_config(
         if att.evidence and "://" not in att.evidence and not Path(att.evidence).is_absolute():
             attestations[i] = Attestation(**{**att.__dict__, "evidence": str(base / att.evidence)})
     secrets = _read_secrets(file, sections["tenant"], env) if need_secrets else Secrets()
+    secrets.sign_passphrase = _sign_passphrase(file, sections["report"], env)
+    if need_secrets:
+        secrets.notify_urls = _notify_urls(file, sections["notify"], env)
     check_values(file, sections, attestations, secrets)
     redactor = Redactor()
     username = sections["tenant"].get("username")
@@ -335,6 +402,11 @@ def parse_config(
         target.add(*secrets.values())
         if secrets.password and username:
             target.add_pair(str(username), secrets.password)
+    signing = None
+    if sections["report"].get("sign_key"):
+        from audit.signing import load_signing
+
+        signing = load_signing(file, sections["report"], secrets.sign_passphrase)
     return Config(
         **sections,
         attestations=attestations,
@@ -343,6 +415,7 @@ def parse_config(
         source=file,
         base_dir=base,
         redactor=redactor,
+        signing=signing,
     )
 
 

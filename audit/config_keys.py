@@ -16,14 +16,15 @@ from typing import Any
 
 from audit.errors import ConfigError
 
-FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover")
+#: Every output format ws1-audit knows (``--format``, ``[report] formats``).
+FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover", "ocsf")
 
 
 @dataclass(frozen=True)
 class Key:
     """One config key: its type, default and the words used when it is wrong."""
 
-    kind: str  # str | int | float | bool | date | list[str] | list[str|int] | path | choice
+    kind: str  # str | int | float | bool | date | list[str] | list[str|int] | path | choice | list[choice]
     default: Any = None
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -36,6 +37,8 @@ class Key:
     def expected(self) -> str:
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "list[choice]":
+            return "a list of values from " + ", ".join(self.choices)
         return self._kind_text() + self._bounds_text()
 
     def _bounds_text(self) -> str:
@@ -112,10 +115,11 @@ def coerce(file: str, where: str, key: Key, value: Any, base_dir: Path) -> Any:
             raise bad()
         path = Path(value).expanduser()
         return path if path.is_absolute() else (base_dir / path)
-    if kind in ("list[str]", "formats"):
+    if kind in ("list[str]", "formats", "list[choice]"):
+        allowed = {"formats": FORMATS, "list[choice]": key.choices}.get(kind)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad()
-        if kind == "formats" and any(v not in FORMATS for v in value):
+        if allowed is not None and any(v not in allowed for v in value):
             raise bad()
         return list(value)
     if kind == "list[str|int]":

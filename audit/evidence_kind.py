@@ -64,6 +64,21 @@ def _part_kind(part: str) -> str:
     return "none"
 
 
+def source_parts(source: Any) -> list[tuple[str, str]]:
+    """Each part of a ``source`` with its kind, the request method dropped:
+    ``"GET /a, /b; attestation"`` -> ``[("api", "/a"), ("api", "/b"), ("attestation", ...)]``."""
+    out = []
+    for part in _PARTS.split(str(source or "")):
+        text = part.strip()
+        if not text:
+            continue
+        method, _, rest = text.partition(" ")
+        if method in ("GET", "POST") and rest.strip():
+            text = rest.strip()
+        out.append((_part_kind(part), text))
+    return out
+
+
 def derive_kind(source: Any, attested: bool = False) -> str:
     """The kind of evidence of ``source`` (plus ``attestation`` when ``attested``)."""
     found = {_part_kind(p) for p in _PARTS.split(str(source or ""))}

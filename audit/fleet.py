@@ -4,9 +4,11 @@ Each tenant is audited on its own, sharing nothing but the process: its own conf
 client (connections, auth, AIMD limiter, request budget), baseline, history folder and
 output folder ``OUT/<tenant-slug>/`` (the same files a single-tenant run writes into
 ``OUT``). Collection runs concurrently on one asyncio loop (at most
-:data:`TENANTS_AT_ONCE` tenants at a time); evaluation and rendering, which are CPU-bound,
-run one tenant at a time in a worker thread so that they overlap the other tenants'
-collection without WeasyPrint ever rendering two documents at once.
+:data:`TENANTS_AT_ONCE` tenants at a time); evaluation and the light renderers run one
+tenant at a time in a worker thread, and the PDFs (report.pdf, handover.pdf: WeasyPrint,
+CPU-bound) render in a pool of processes, one per core (:data:`POOL_FORMATS`,
+``FleetOptions.render_processes``), so that several tenants' PDFs render at once while the
+others are still being collected. Signing happens in the thread, after the PDFs.
 
 A tenant that cannot be audited (bad config, unknown waiver check, bad credentials,
 unreachable, a broken baseline) gets ``OUT/<slug>/error.txt`` and a row in the fleet
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import re
 import tomllib
@@ -34,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from audit import TOOL_NAME, __version__, history
+from audit import TOOL_NAME, __version__, fleet_jobs, history, signing
 from audit.config import MAX_CONFIG_BYTES, Config, Waiver, load_config
 from audit.errors import EXIT_INTERNAL, EXIT_READY, AuditError, InputFileError, UsageError
 from audit.fileio import read_regular, write_atomic
@@ -130,6 +133,8 @@ class FleetOptions:
     selection: CheckSelection | None = None
     waivers: list[Waiver] = field(default_factory=list)
     waivers_files: list[str] = field(default_factory=list)
+    #: Processes rendering PDFs: None is one per core; 0 renders them in the worker thread.
+    render_processes: int | None = None
 
 
 @dataclass
@@ -167,6 +172,7 @@ def finish_tenant(
         history.record(results, history_dir)
     to_render = [f for f in formats if f != "json"]
     written += pipeline.render(results, out, to_render, on_start=on_start)
+    written += signing.sign_outputs(config.signing, out, written)
     return results, written
 
 
@@ -220,6 +226,7 @@ async def _audit_one(
     options: FleetOptions,
     gate: asyncio.Semaphore,
     worker: concurrent.futures.Executor,
+    pool: concurrent.futures.Executor | None,
 ) -> None:
     from audit import pipeline
 
@@ -232,6 +239,8 @@ async def _audit_one(
         waivers=list(options.waivers),
         waivers_files=list(options.waivers_files),
     )
+    formats = options.formats(config)
+    later = [f for f in formats if f in fleet_jobs.POOL_FORMATS] if pool is not None else []
     try:
         with OutputSet(run.out_dir, info.run_id) as outset:  # preflight, lock: before requests
             async with gate:
@@ -242,21 +251,31 @@ async def _audit_one(
                     config, mode="live", warn=lambda line: options.warn(f"{run.slug}: {line}")
                 )
 
+            loop = asyncio.get_running_loop()
+
             def finish() -> tuple[dict[str, Any], list[Path]]:
-                results, written = finish_tenant(
+                return finish_tenant(
                     snapshot,
                     config,
                     out=outset.staging,
-                    formats=options.formats(config),
+                    formats=[f for f in formats if f not in later],
                     info=info,
                     fail_on=options.fail_on,
                     baseline=run.baseline,
                     baseline_path=run.baseline_path,
                     history_dir=options.history / run.slug if options.history else None,
                 )
-                return results, outset.commit(written)
 
-            results, run.written = await asyncio.get_running_loop().run_in_executor(worker, finish)
+            results, written = await loop.run_in_executor(worker, finish)
+            if later:  # the PDFs: CPU-bound, in the process pool; signed before the set is placed
+                assert pool is not None
+                pdfs = await loop.run_in_executor(
+                    pool, fleet_jobs.render_in_process, results, outset.staging, later
+                )
+                written += pdfs + await loop.run_in_executor(
+                    worker, signing.sign_outputs, config.signing, outset.staging, pdfs
+                )
+            run.written = outset.commit(written)
         run.results, run.exit_code = results, pipeline.exit_code_for(results)
         options.note(f"{run.slug}: done (exit {run.exit_code})")
     except AuditError as exc:
@@ -269,12 +288,15 @@ async def _audit_one(
 
 async def _audit_all(runs: Sequence[TenantRun], options: FleetOptions) -> None:
     gate = asyncio.Semaphore(TENANTS_AT_ONCE)
-    with concurrent.futures.ThreadPoolExecutor(
-        max_workers=1, thread_name_prefix="ws1-audit-render"
-    ) as worker:
-        await asyncio.gather(
-            *(_audit_one(r, options, gate, worker) for r in runs if r.problem is None)
+    todo = [r for r in runs if r.problem is None]
+    with contextlib.ExitStack() as stack:
+        worker = stack.enter_context(
+            concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="ws1-audit-render"
+            )
         )
+        pool = fleet_jobs.render_pool(stack, options.render_processes, len(todo))
+        await asyncio.gather(*(_audit_one(r, options, gate, worker, pool) for r in todo))
 
 
 def _write_error_note(run: TenantRun) -> Path:
@@ -291,6 +313,16 @@ def _write_error_note(run: TenantRun) -> Path:
         "Other files in this folder, if any, are from an earlier run.\n"
     )
     return write_atomic(run.out_dir / ERROR_NOTE, scrub(text))
+
+
+def record_outcome(run: TenantRun) -> Path | None:
+    """Leave ``error.txt`` in the tenant's output folder when it could not be audited (the
+    previous reports, if any, stay beside it); remove a stale one when it was. ``ws1-audit
+    fleet`` reads it, so a tenant whose own job failed still has its row."""
+    if run.problem is not None:
+        return _write_error_note(run)
+    (run.out_dir / ERROR_NOTE).unlink(missing_ok=True)
+    return None
 
 
 def fleet_summary(runs: Sequence[TenantRun], options: FleetOptions) -> dict[str, Any]:
@@ -366,18 +398,18 @@ def run_fleet(paths: Sequence[Path], options: FleetOptions) -> FleetResult:
         )
     configs = discover_configs(paths)
     runs = _prepare(configs, options)
+    from audit import notify
     from reports.fleet import render_fleet
 
     with OutputSet(options.out, str(uuid.uuid4())) as outset:  # the fleet summary's set
         asyncio.run(_audit_all(runs, options))
         for run in runs:
-            note = run.out_dir / ERROR_NOTE
-            if run.problem is not None:
-                run.written.append(_write_error_note(run))
-            elif note.exists():
-                note.unlink()
+            note = record_outcome(run)
+            if note is not None:
+                run.written.append(note)
         summary = fleet_summary(runs, options)
         written = outset.commit(
             render_fleet(summary, outset.staging, options.summary_formats, links_from=options.out)
         )
+    notify.after_fleet(runs, options.warn)  # each tenant's own [notify]
     return FleetResult(runs, summary, written, summary["exit_code"])

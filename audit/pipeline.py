@@ -20,7 +20,7 @@ import httpx
 
 from audit.cache import ResponseCache
 from audit.collect import Collector, Progress
-from audit.config import FORMATS, Config, Waiver, default_requirements
+from audit.config import DEFAULT_FORMATS, Config, Waiver, default_requirements
 from audit.errors import (
     EXIT_CHECK_ERROR,
     EXIT_NOT_READY,
@@ -41,6 +41,9 @@ from audit.uem.auth import auth_from_config
 from audit.uem.client import UEMClient
 from audit.uem.recorder import Recorder
 from reports.base import RenderOptions
+
+#: The ``[report]`` settings results.json records (not the signing key, certificate or TSA).
+REPORT_KEYS_IN_RESULTS = ("organisation", "logo", "fail_on", "formats")
 
 
 def _now() -> str:
@@ -256,7 +259,12 @@ def evaluate(
     report = (
         dict(config.report)
         if config
-        else {"organisation": "", "logo": None, "fail_on": "medium", "formats": list(FORMATS)}
+        else {
+            "organisation": "",
+            "logo": None,
+            "fail_on": "medium",
+            "formats": list(DEFAULT_FORMATS),
+        }
     )
     fail_on = fail_on or str(report.get("fail_on") or "medium")
     dropship = dict(snapshot.dropship)
@@ -295,7 +303,10 @@ def evaluate(
             },
             "smart_groups": [str(n) for n in inventory.dropship_smart_groups()["name"].tolist()],
         },
-        report={**report, "logo": str(report["logo"]) if report.get("logo") else None},
+        report={
+            **{k: v for k, v in report.items() if k in REPORT_KEYS_IN_RESULTS},
+            "logo": str(report["logo"]) if report.get("logo") else None,
+        },
         snapshot={
             "sha256": snapshot.sha256,
             "requests": snapshot.request_count,

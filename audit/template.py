@@ -31,6 +31,11 @@ _EXAMPLES: dict[str, Any] = {
     "collect.cache_dir": ".ws1-audit-cache",
     "report.organisation": "Contoso Ltd",
     "report.logo": "logo.png",
+    "report.sign_key": "signing/auditor.p12",
+    "report.sign_cert": "signing/auditor-chain.pem",
+    "report.sign_passphrase_env": "WS1_SIGN_PASSPHRASE",
+    "report.tsa_url": "https://tsa.example.com/tsr",
+    "notify.urls_env": ["WS1_NOTIFY_URLS"],
 }
 # Keys left commented out in the template (optional, or one of two alternatives).
 _COMMENTED = {
@@ -42,6 +47,11 @@ _COMMENTED = {
     "dropship.smart_groups",
     "collect.cache_dir",
     "report.logo",
+    "report.sign_key",
+    "report.sign_cert",
+    "report.sign_passphrase_env",
+    "report.tsa_url",
+    "notify.urls_env",
 }
 
 

@@ -13,6 +13,7 @@ csv       findings.csv, evidence.csv          :mod:`reports.csv_tables`
 junit     junit.xml                           :mod:`reports.junit_xml`
 md        summary.md                          :mod:`reports.markdown`
 handover  handover.pdf, handover.html         :mod:`reports.handover`
+ocsf      findings.ocsf.json                  :mod:`reports.ocsf`
 ========  ==================================  ==========================================
 
 The HTML report, the PDF and the handover sheet share one set of Jinja templates
@@ -31,6 +32,7 @@ from reports import (
     html_report,
     junit_xml,
     markdown,
+    ocsf,
     pdf_report,
     results_json,
 )
@@ -68,6 +70,12 @@ RENDERERS: tuple[Renderer, ...] = (
         (handover.PDF_NAME, handover.HTML_NAME),
         "manufacturer handover checklist (Step 6); never prints the password",
         handover.render,
+    ),
+    Renderer(
+        "ocsf",
+        (ocsf.FILENAME,),
+        "OCSF Compliance Findings for SIEMs, one per check (not written by default)",
+        ocsf.render,
     ),
 )
 

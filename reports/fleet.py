@@ -159,7 +159,7 @@ def _tenant_view(
         )
     report = None
     for name in ("report.html", "report.pdf", "results.json", "error.txt"):
-        rel = f"{tenant.get('slug')}/{name}"
+        rel = f"{tenant.get('folder') or tenant.get('slug')}/{name}"
         if (out_dir / rel).is_file():
             report = rel
             break

@@ -6,6 +6,9 @@ and per check, document metadata (title, author = organisation, subject, keyword
 Each evidence table shows at most ``RenderOptions.max_evidence_rows`` rows and says how many
 more are in ``evidence.csv`` and the attached ``results.json``: both are generated here
 from the results dict and embedded (PDF/A-3 associated files), so the PDF stands alone.
+The attachment is results.json exactly as the run writes it (sealed with its
+``content_sha256``), and the appendix shows that hash ("Results SHA-256"):
+``ws1-audit verify`` checks that the results attached are the ones the report shows.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.fileio import write_atomic
+from audit.results import results_hash, sealed
 from reports import context, csv_tables, svg, templating
 from reports.base import RenderOptions
 from reports.pdfwriter import PdfAttachment, html_to_pdf, parse_created
@@ -39,6 +43,7 @@ def report_html_for_pdf(results: dict[str, Any], options: RenderOptions) -> str:
         chart=svg.counts_chart(view.counts),
         severities=context.SEVERITIES,
         meanings=context.STATUS_MEANING,
+        results_sha256=results_hash(results),
     )
 
 
@@ -47,7 +52,7 @@ def attachments_for(results: dict[str, Any], options: RenderOptions) -> list[Pdf
     files = [
         PdfAttachment(
             "results.json",
-            results_json_bytes(results),
+            results_json_bytes(sealed(results)),
             "ws1-audit results (schema_version 1): every check and all evidence rows",
             "Source",
         ),

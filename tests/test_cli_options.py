@@ -22,7 +22,7 @@ import pytest
 from test_cli import sim_env, write_config, ws1
 
 from audit.cli import cli
-from audit.config import FORMATS, parse_config
+from audit.config import DEFAULT_FORMATS, parse_config
 from audit.demo import simulator_notes
 from audit.simulator import load_scenario
 
@@ -203,7 +203,7 @@ def test_render_defaults_to_every_format(snapshot: Path, tmp_path: Path) -> None
     }  # fmt: skip
     # (the output set's marker, a dot file, names the run that wrote them)
     assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == expected
-    assert set(FORMATS) == {"json", "html", "pdf", "csv", "junit", "md", "handover"}
+    assert set(DEFAULT_FORMATS) == {"json", "html", "pdf", "csv", "junit", "md", "handover"}
 
 
 def _complete(**env: str) -> str:

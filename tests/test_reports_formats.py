@@ -22,7 +22,7 @@ from reports.base import RenderOptions
 SCHEMA = json.loads(
     (Path(__file__).parents[1] / "audit" / "schema" / "results.schema.json").read_text()
 )
-FORMATS = {"json", "html", "pdf", "csv", "junit", "md", "handover"}
+FORMATS = {"json", "html", "pdf", "csv", "junit", "md", "handover", "ocsf"}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 from reports_fixtures import SCRIPT_SAMPLES, assert_golden, large_results, load
 
+from audit.results import results_hash, sealed
 from reports import pdf_report
 from reports.base import RenderOptions
 from reports.context import STATUS_LABEL, STATUS_SYMBOL
@@ -136,7 +137,9 @@ def test_attachments_are_results_json_and_evidence_csv(
 ) -> None:
     attachments = reader.attachments
     assert set(attachments) == {"results.json", "evidence.csv"}
-    assert json.loads(attachments["results.json"][0]) == not_ready
+    attached = json.loads(attachments["results.json"][0])
+    assert attached == sealed(not_ready)  # results.json as the run writes it, sealed
+    assert attached["content_sha256"] == results_hash(not_ready)
     frame = pd.read_csv(io.BytesIO(attachments["evidence.csv"][0]), encoding="utf-8-sig")
     assert len(frame) == sum(len(c["evidence"]["rows"]) for c in not_ready["checks"])
 

@@ -326,3 +326,79 @@ def test_syncml_password_redacted_in_any_truncation(escaped: bool) -> None:
     for cut in range(len(text) + 1):
         scrubbed = scrub_payload_secrets(text[:cut])
         assert opening + SYNCML_PASSWORD[0] not in scrubbed, cut
+
+
+# -- the signing key and its passphrase, and the notification URLs ------------------------------
+
+
+def _key_forms(pki: Any) -> set[str]:
+    """The signing key as it could leak: its PEM lines, its DER in base64 and hex."""
+    pem = pki.signer_key.read_text().splitlines()
+    forms = {line for line in pem if len(line) >= 40 and "PRIVATE KEY" not in line}
+    der = pki.signer_key_der
+    forms |= {base64.b64encode(der).decode()[:64], der.hex()[:64], der[:48].hex()}
+    p12 = base64.b64encode(pki.signer_p12.read_bytes()).decode()
+    forms |= {p12[i : i + 64] for i in range(0, 640, 64)}
+    return forms
+
+
+def test_signing_secrets_and_notify_urls_never_reach_any_output(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Signed runs (PEM key and PKCS#12, timestamped), a wrong passphrase, a notification
+    delivered and one that fails, all with --debug: the passphrase, the key and the
+    notification URL's credential appear in no file, stream or message."""
+    from signing_helpers import PASSPHRASE, LoopbackTSA, make_pki
+    from test_notify import TOKEN, Receiver
+
+    base = tmp_path_factory.mktemp("signing-secrets")
+    pki = make_pki(base / "pki")
+    tenant = known_secret_tenant()
+    receiver = Receiver()
+    dead = f"json://ws1:{TOKEN}@127.0.0.1:{_closed_port()}/hook"
+    procs = {}
+    try:
+        with SimulatorServer(tenant) as server, LoopbackTSA(pki) as tsa:
+            pem = {"sign_key": str(pki.signer_key), "sign_cert": str(pki.signer_cert)}
+            p12 = {"sign_key": str(pki.signer_p12)}
+            for name, keys, url, secret in (
+                ("pem", pem, receiver.url(), PASSPHRASE),
+                ("p12", p12, dead, PASSPHRASE),
+                ("wrong", pem, receiver.url(), "wr0ng-" + PASSPHRASE[::-1]),
+            ):
+                report = {**keys, "sign_passphrase_env": "SIGN_PW", "tsa_url": tsa.url}
+                config = write_config(
+                    base / f"{name}.toml",
+                    server.url,
+                    report=report,
+                    raw='\n[notify]\nurls_env = ["WS1_NOTIFY"]\n',
+                )
+                env = sim_env(tenant, SIGN_PW=secret, WS1_NOTIFY=url)
+                procs[name] = ws1(
+                    "--debug",
+                    "run",
+                    "--config",
+                    str(config),
+                    "--out",
+                    str(base / name),
+                    "--format",
+                    QUICK + ",pdf,ocsf",
+                    env=env,
+                )
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+    # not ready (no attestations), signed, and alerted
+    assert procs["pem"].returncode == 1 and procs["p12"].returncode == 1, procs["pem"].stderr
+    assert (base / "pem" / "results.json.p7s").is_file() and (base / "p12" / "report.pdf").is_file()
+    assert [m["title"] for m in receiver.received] == ["ws1-audit: Contoso (simulated): not ready"]
+    assert "notification via $WS1_NOTIFY (JSON) was not delivered" in procs["p12"].stderr
+    assert procs["wrong"].returncode == 3 and "report.sign_key" in procs["wrong"].stderr
+    leaks = {f for v in (PASSPHRASE, TOKEN, "wr0ng-" + PASSPHRASE[::-1]) for f in secret_forms(v)}
+    leaks |= _key_forms(pki) | {receiver.url(), dead}
+    texts = [p.stdout + p.stderr for p in procs.values()]
+    texts += [json.dumps(m) for m in receiver.received]
+    texts += [file_text(f) for f in every_file(base) if f.parent.name in ("pem", "p12", "wrong")]
+    for text in texts:
+        for form in leaks:
+            assert form not in text
