@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from audit.redact import register_secret
+
 REDACTED = "[REDACTED]"
 
 #: A SyncML item whose target is a password node (e.g. the Accounts CSP's
@@ -59,6 +61,19 @@ SECRET_PARAMS = frozenset(
         "tenant_code",
         "token",
     }
+)
+#: JSON keys whose values are secrets whatever they hold: the Drop Ship staging account's
+#: password, sent in clear text by ``GET /system/groups/{uuid}/dropship-provisioning``
+#: (and any other answer's ``password`` field). Redacted by field name when a record is
+#: made, before any other redaction knows the value, and then learnt as a secret of the
+#: run (see :meth:`Recorder.learn_tenant_secrets`).
+SECRET_FIELDS = frozenset({"password"})
+#: Whether a raw JSON text may hold such a field (an escaped key is not seen: ``\u`` too).
+_SECRET_FIELD_RAW = re.compile(rb'"password"|\\u', re.IGNORECASE)
+#: The same field in a text body (an answer cut off mid-way is kept as text): its value is
+#: redacted up to its closing quote, or to the end of a text cut off inside it.
+_SECRET_FIELD_TEXT = re.compile(
+    r'(?P<head>"password"\s*:\s*")(?P<value>(?:[^"\\]|\\.)*)(?P<tail>"|\Z)', re.IGNORECASE
 )
 #: Secrets at least this long are replaced wherever they occur inside a string.
 MIN_SUBSTRING = 4
@@ -124,6 +139,44 @@ def scrub_payload_secrets(value: Any) -> Any:
     return value
 
 
+def redact_secret_fields(value: Any) -> tuple[Any, list[str]]:
+    """``value`` with the value of every :data:`SECRET_FIELDS` key replaced by [REDACTED],
+    and the secret values found (to learn). A text body has the field redacted in place
+    (:data:`_SECRET_FIELD_TEXT`). Only what holds such a field is copied."""
+    found: list[str] = []
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            if "ssword" not in node and "SSWORD" not in node:
+                return node
+
+            def text(m: re.Match[str]) -> str:
+                if m.group("tail") and m.group("value") not in ("", REDACTED):
+                    try:  # the value as JSON text spells it: learn the value itself
+                        found.append(str(json.loads(f'"{m.group("value")}"')))
+                    except ValueError:
+                        found.append(m.group("value"))
+                return m.group("head") + REDACTED + m.group("tail")
+
+            return _SECRET_FIELD_TEXT.sub(text, node)
+        if isinstance(node, list):
+            items = [walk(v) for v in node]
+            return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+        if isinstance(node, dict):
+            out: dict[Any, Any] = {}
+            for key, item in node.items():
+                if str(key).casefold() in SECRET_FIELDS and item is not None:
+                    if item not in ("", REDACTED):
+                        found.append(str(item))
+                    out[key] = REDACTED
+                else:
+                    out[key] = walk(item)
+            return node if all(out[k] is node[k] for k in node) else out
+        return node
+
+    return walk(value), found
+
+
 class Recorder:
     """Collects :class:`RequestRecord` items and scrubs secrets from them."""
 
@@ -165,6 +218,14 @@ class Recorder:
                 if len(v) < MIN_SUBSTRING
             ]
             self._generation += 1
+
+    def learn_tenant_secrets(self, *values: str) -> None:
+        """Secrets the tenant's own answers revealed (the Drop Ship staging password): from
+        now on they are redacted wherever they appear in a record (earlier records again
+        on export) and in every line ws1-audit prints (``audit.redact``)."""
+        self.add_secrets(*values)
+        for value in values:
+            register_secret(value)
 
     def redact(self, value: Any) -> Any:
         """``value`` with every known secret replaced, recursing into lists and dicts.
@@ -247,6 +308,11 @@ class Recorder:
         """
         if isinstance(body, str) and len(body) > MAX_TEXT_CHARS:
             body = body[:MAX_TEXT_CHARS] + f"... [{len(body) - MAX_TEXT_CHARS} more characters]"
+        if body is not None and (raw is None or _SECRET_FIELD_RAW.search(raw)):
+            body, learnt = redact_secret_fields(body)
+            if learnt:
+                self.learn_tenant_secrets(*learnt)
+                raw = None  # the body changed: walk it with the secrets now known
         if raw is not None and isinstance(body, dict | list) and self.raw_is_clean(raw):
             clean_body = body
         else:
