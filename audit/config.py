@@ -93,6 +93,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "min_uem_version": Key("str", "2105", doc="Lowest acceptable UEM console release"),
         "min_hub_version": Key("str", "20.10", doc="Lowest acceptable Intelligent Hub for Windows"),
         "attestation_max_age_days": Key("int", 90, doc="Older attestations give warn"),
+        "max_sync_age_days": Key(
+            "int", 7, doc="Older last OEM Provisioning Service sync gives warn (devices_registered)"
+        ),
     },
     "collect": {
         "concurrency": Key("int", 8, doc="Requests in flight at most"),
@@ -101,6 +104,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "request_budget": Key("int", 20000, doc="Requests one run may make at most"),
         "quota_reserve": Key(
             "float", 0.5, doc="Share of x-ratelimit-remaining left for other integrations"
+        ),
+        "quota_wait_s": Key(
+            "float",
+            120.0,
+            doc="Longest wait for the API quota window to reset; a later reset stops collecting",
         ),
         "cache_dir": Key("path", doc="Cache for incremental collection (unset: no cache)"),
     },

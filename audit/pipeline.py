@@ -81,6 +81,7 @@ def make_client(config: Config, *, transport: httpx.AsyncBaseTransport | None = 
         retries=int(limits["retries"]),
         request_budget=int(limits["request_budget"]),
         quota_reserve=float(limits["quota_reserve"]),
+        quota_wait_s=float(limits["quota_wait_s"]),
         verify=verify,
         recorder=Recorder(secrets=config.secrets.values()),
     )
@@ -185,12 +186,14 @@ def evaluate(
                 for k in ("organization_group", "tags", "email_domain", "upn", "username")
             },
             "smart_groups": [str(n) for n in inventory.dropship_smart_groups()["name"].tolist()],
+            **_from_api(inventory.dropship_settings),
         },
         report={**report, "logo": str(report["logo"]) if report.get("logo") else None},
         snapshot={
             "sha256": snapshot.sha256,
             "requests": snapshot.request_count,
             "gaps": snapshot.gaps,
+            **({"quota": quota} if isinstance(quota := snapshot.stats.get("quota"), dict) else {}),
         },
         catalogue_version=catalogue_version(checks),
     )
@@ -198,6 +201,16 @@ def evaluate(
         apply_baseline(results, baseline, baseline_path)
     validate_results(results)
     return results
+
+
+def _from_api(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """``dropship.from_api`` of results.json: the Drop Ship settings the API showed (the
+    handover sheet compares the staging username with ``dropship.username``); absent when
+    they were not read. The staging password is never part of it."""
+    if settings is None:
+        return {}
+    keys = ("username", "enabled", "endpoint")
+    return {"from_api": {k: settings.get(k) for k in keys}}
 
 
 def render(
