@@ -189,18 +189,24 @@ def evaluate(
             **_from_api(inventory.dropship_settings),
         },
         report={**report, "logo": str(report["logo"]) if report.get("logo") else None},
-        snapshot={
-            "sha256": snapshot.sha256,
-            "requests": snapshot.request_count,
-            "gaps": snapshot.gaps,
-            **({"quota": quota} if isinstance(quota := snapshot.stats.get("quota"), dict) else {}),
-        },
+        snapshot=_snapshot_block(snapshot),
         catalogue_version=catalogue_version(checks),
     )
     if baseline is not None:
         apply_baseline(results, baseline, baseline_path)
     validate_results(results)
     return results
+
+
+def _snapshot_block(snapshot: Snapshot) -> dict[str, Any]:
+    """results.json's ``snapshot``: its hash, requests, gaps, and the API quota it spent."""
+    quota = snapshot.stats.get("quota")
+    return {
+        "sha256": snapshot.sha256,
+        "requests": snapshot.request_count,
+        "gaps": snapshot.gaps,
+        **({"quota": quota} if isinstance(quota, dict) else {}),
+    }
 
 
 def _from_api(settings: dict[str, Any] | None) -> dict[str, Any]:

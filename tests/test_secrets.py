@@ -403,3 +403,29 @@ def test_syncml_password_redacted_in_any_truncation(escaped: bool) -> None:
     for cut in range(len(text) + 1):
         scrubbed = scrub_payload_secrets(text[:cut])
         assert opening + SYNCML_PASSWORD[0] not in scrubbed, cut
+
+
+def test_a_learnt_staging_password_is_scrubbed_before_and_after_and_from_printed_lines() -> None:
+    from audit.redact import scrub
+    from audit.uem.recorder import Recorder
+
+    secret = "Stg-Learnt-0nce-77aa"
+    recorder = Recorder()
+    earlier = recorder.record(
+        purpose="devices", method="GET", path="/x", status=200, body={"name": f"pc {secret}"}
+    )
+    assert secret in json.dumps(earlier.body)  # not known yet
+    settings = json.dumps({"username": "u", "password": secret, "sub": [{"Password": "****"}]})
+    recorder.record(
+        purpose="dropship_settings",
+        method="GET",
+        path="/y",
+        status=200,
+        body=json.loads(settings),
+        raw=settings.encode(),
+    )
+    later = recorder.record(purpose="x", method="GET", path="/z", status=200, body=[secret])
+    dump = json.dumps(recorder.to_list())
+    assert secret not in dump and later.body == ["[REDACTED]"]
+    assert scrub(f"error: {secret}") == "error: [REDACTED]"
+    assert "****" not in recorder._secrets  # a mask is not learnt

@@ -174,8 +174,6 @@ class UEMClient:
     ) -> None:
         if http is not None and transport is not None:
             raise ValueError("pass either http or transport, not both")
-        if not 0 <= quota_reserve < 1:
-            raise ValueError("quota_reserve must be at least 0 and below 1")
         if retries < 0 or page_size < 1:
             raise ValueError("retries must be >= 0 and page_size >= 1")
         self.base_url = base_url.rstrip("/")
@@ -205,17 +203,18 @@ class UEMClient:
         self.retries = 0
         #: 2xx answers whose body was not valid JSON.
         self.json_errors = 0
+        # (QuotaPacer checks quota_reserve; it sleeps with whatever _sleep is at the time.)
         self.quota = QuotaPacer(
-            quota_reserve,
-            max_wait_s=quota_wait_s,
-            clock=clock,
-            sleep=lambda seconds: self._sleep(seconds),
+            quota_reserve, max_wait_s=quota_wait_s, clock=clock, sleep=self._pause
         )
         self._api_in_flight = 0
         self._user_agent = f"{TOOL_NAME}/{__version__}"
 
     async def __aenter__(self) -> UEMClient:
         return self
+
+    async def _pause(self, seconds: float) -> None:
+        await self._sleep(seconds)
 
     def _allowed(self, method: str, url: httpx.URL) -> bool:
         """GET, a known POST search, or the OAuth token POST (:data:`READ_ONLY_POSTS`)."""

@@ -222,9 +222,11 @@ class Recorder:
     def learn_tenant_secrets(self, *values: str) -> None:
         """Secrets the tenant's own answers revealed (the Drop Ship staging password): from
         now on they are redacted wherever they appear in a record (earlier records again
-        on export) and in every line ws1-audit prints (``audit.redact``)."""
-        self.add_secrets(*values)
-        for value in values:
+        on export) and in every line ws1-audit prints (``audit.redact``). A mask (one
+        character repeated, ``********``) is no secret and is not learnt."""
+        real = [v for v in values if len(set(v)) > 1]
+        self.add_secrets(*real)
+        for value in real:
             register_secret(value)
 
     def redact(self, value: Any) -> Any:
