@@ -1,25 +1,33 @@
 """A small on-disk cache for incremental collection (``[collect] cache_dir``).
 
-Per-device app inventories are the expensive part of a collection: one request per
-Windows device in scope. They are cached under a key made of the device's UUID, id and
-``LastSeen`` (``device_apps|<uuid>|<id>|<LastSeen>``): a device reports its app inventory
-when it checks in, and every check-in moves ``LastSeen``, so while ``LastSeen`` is unchanged
-the inventory cannot have changed. A scheduled re-run re-uses the recorded answer (marked
+The per-device reads of the Intelligent Hub (the app search, or the inventory, of each
+Windows device the Hub's app-centric lists do not cover) are the expensive part of a
+collection. They are cached under a key made of the device's UUID, id and ``LastSeen``
+(``device_apps|<uuid>|<id>|<LastSeen>``): a device reports its app inventory when it
+checks in, and every check-in moves ``LastSeen``, so while ``LastSeen`` is unchanged the
+inventory cannot have changed. A scheduled re-run re-uses the recorded answer (marked
 ``cached: true`` in the snapshot, and not counted in its requests) instead of asking the
 tenant again; a device that checked in since is read again.
+
+The enrollment tokens' details are cached too, under the token's OG, UUID and serial
+number (``registration_detail|<og>|<token>|<serial>``): a registration's tags and type are
+set when it is registered and cannot be changed (see ``audit/collect_details.py``), while
+the token list, read every run, shows which tokens exist now.
 
 What is *not* cached, on purpose: the app, smart-group and profile details. The API gives
 them no modification stamp (an app's push mode or a smart group's criteria can change
 without anything in the list rows changing), a stale one would turn a compliance finding
 into a false pass, and they are few (bounded by what is assigned to the Drop Ship smart
-group, not by the tenant's size), so every run reads them again.
+group, not by the tenant's size), so every run reads them again. Nor the lists, the Hub's
+app-centric ones included: they are how a change is noticed.
 
 One JSON file per tenant API URL and Drop Ship OG; entries not used by a run are dropped
-when it saves, so the file never grows beyond the tenant's current devices. The cache
-holds the same redacted (and trimmed, see ``audit.trim.trim_inventory``) records as the
-snapshot: no secrets. An unreadable or malformed file is
-ignored with a warning (the run is cold) and rewritten; one of another :data:`CACHE_VERSION`
-is replaced without one.
+when it saves, so the file never grows beyond the tenant's current devices and tokens. The
+cache holds the same redacted (and trimmed, see ``audit.trim.trim_inventory``) records as
+the snapshot: no secrets (the Drop Ship settings, whose answer reveals the staging password,
+are read before any per-device answer is recorded, so it is known by then). An unreadable
+or malformed file is ignored with a warning (the run is cold) and rewritten; one of another
+:data:`CACHE_VERSION` is replaced without one.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import inspect
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -34,6 +33,7 @@ from urllib.parse import quote, urlsplit
 from audit import TOOL_NAME, __version__, og_lookup
 from audit.cache import ResponseCache
 from audit.collect_details import DetailReads
+from audit.collect_hub import HubReads
 from audit.config import Config
 from audit.errors import (
     AuthenticationError,
@@ -43,8 +43,6 @@ from audit.errors import (
     TransportError,
 )
 from audit.scope import (
-    WINDOWS_PLATFORMS,
-    device_platform,
     og_rows_in_scope,
     parent_of,
     pick_exact_og,
@@ -58,7 +56,7 @@ from audit.uem.recorder import RequestRecord
 
 SYSTEM_INFO, DISCOVERY, OG_SEARCH = entry("system_info"), entry("discovery"), entry("og_search")
 CHILDREN, OG_DETAIL = entry("og_children"), entry("og_detail")
-DEVICES, DEVICE_APPS = entry("devices"), entry("device_apps")
+DEVICES = entry("devices")
 
 Progress = Callable[[str, int, int], None]
 
@@ -85,6 +83,10 @@ class _State:
     #: Record seq -> what trimming kept of a device inventory (see trim_inventory).
     trimmed: dict[int, dict[str, Any]] = field(default_factory=dict)
     inventories_cut: int = 0
+    #: Windows devices whose Hub version the app-centric lists gave (no per-device read).
+    hub_covered: int = 0
+    #: How the collection adapted to the console (recorded in ``stats.notes``).
+    notes: list[str] = field(default_factory=list)
 
     def gap(
         self, purpose: str, endpoint: str, reason: str, status: int | None = None, kind: str = "api"
@@ -100,7 +102,7 @@ class _State:
         )
 
 
-class Collector(DetailReads):
+class Collector(DetailReads, HubReads):
     """One collection run against one tenant."""
 
     def __init__(
@@ -267,85 +269,10 @@ class Collector(DetailReads):
             return None
         return {"id": og_id, "row": row}
 
-    async def _device_inventories(self, devices: list[dict[str, Any]], scope: set[int]) -> None:
-        """One app inventory per Windows device in scope: from the cache when the device has
-        not checked in since it was cached, else from the API, by a pool of workers no larger
-        than the concurrency limit (so a 100,000-device tenant does not queue 20,000 tasks).
-
-        When the request budget (less what the pending detail calls may still need) runs
-        out, the remaining uncached devices are not asked for: one ``budget`` gap says how
-        many, and ``hub_version`` warns with the counts.
-        """
-        in_scope = []
-        for row in devices:
-            og = shapes.id_of(shapes.get(row, *DEVICES.ref("og")))
-            if device_platform(row) not in WINDOWS_PLATFORMS or (
-                og is not None and og not in scope
-            ):
-                continue
-            dev_id = shapes.row_id(row, *DEVICES.ids)
-            if dev_id is not None:
-                in_scope.append((dev_id, self._device_cache_key(dev_id, row)))
-        total = len(in_scope)
-        queue = deque(in_scope)
-        done = cut = 0
-        self.progress("device inventories", 0, total)
-
-        async def worker() -> None:
-            nonlocal done, cut
-            while queue and not self._stopped:
-                dev_id, key = queue.popleft()
-                cached = self.cache.get(key) if (self.cache and key) else None
-                if cached is not None:
-                    self.state.cache_hits += 1
-                    self.state.cached_records.extend({**rec, "cached": True} for rec in cached)
-                elif self._budget_short():
-                    if not self._details_done.is_set():
-                        # The reserve is an upper bound until the details are decided:
-                        # wait for them rather than cut inventories the budget may allow.
-                        queue.appendleft((dev_id, key))
-                        await self._details_done.wait()
-                        continue
-                    cut += 1
-                    continue
-                else:
-                    await self._inventory(dev_id, key)
-                done += 1
-                self.progress("device inventories", done, total)
-
-        # Twice the limit: a worker sleeping before a retry (Retry-After) holds no slot,
-        # so the others keep the slots the limiter allows busy; the limiter still bounds
-        # the requests in flight.
-        workers = min(total, 2 * max(1, self.client.limiter.max_limit))
-        await _gather_or_cancel(*(worker() for _ in range(workers)))
-        self.state.inventories_cut = cut
-        if cut:
-            self.state.gap(
-                DEVICE_APPS.purpose,
-                DEVICE_APPS.label,
-                f"not read: the request budget ran out; {cut} of {total} Windows devices' app "
-                f"inventories were not requested (request_budget {self.client.request_budget}, "
-                f"{self.client.requests_sent} requests sent)",
-                kind="budget",
-            )
-
     def _budget_short(self) -> bool:
         """Whether the budget left is only what the pending detail calls may still need."""
         left = self.client.budget_left
         return left is not None and left <= self._detail_reserve
-
-    async def _inventory(self, dev_id: int, key: str | None) -> None:
-        """Read one device's app inventory (recorded trimmed to its Hub rows, see
-        ``audit.trim``) and cache its records under ``key``."""
-        purpose = DEVICE_APPS.item_purpose(dev_id)
-        before, gaps_before = len(self.client.recorder.records), len(self.state.gaps)
-        got = await self._read(DEVICE_APPS, item=dev_id, id=dev_id)
-        records = self.client.recorder.records[before:]
-        kept = [r for r in records if r.purpose == purpose and _ok(r)]
-        # A partial read (a gap) is not cached: the next run asks again.
-        complete = not any(g["purpose"] == purpose for g in self.state.gaps[gaps_before:])
-        if got is not None and complete and self.cache and key and kept:
-            self.cache.put(key, [self._record_dict(r) for r in kept])
 
     def _trim_records(
         self, purpose: str, start: int, trim: Callable[[Any], tuple[Any, dict[str, Any] | None]]
@@ -365,14 +292,6 @@ class Collector(DetailReads):
     def _record_dict(self, rec: RequestRecord) -> dict[str, Any]:
         info = self.state.trimmed.get(rec.seq)
         return {**rec.to_dict(), **({"trimmed": info} if info else {})}
-
-    @staticmethod
-    def _device_cache_key(dev_id: int, row: dict[str, Any]) -> str | None:
-        last_seen = shapes.get(row, "LastSeen")
-        if not last_seen:
-            return None
-        uuid = shapes.get(row, *DEVICES.ref("uuid"), default=str(dev_id))
-        return f"device_apps|{uuid}|{dev_id}|{last_seen}"
 
     async def run(self) -> Snapshot:
         started = _now()
@@ -454,9 +373,8 @@ class Collector(DetailReads):
                 self._detail_reserve = 0
                 self._details_done.set()
 
-        await _gather_or_cancel(
-            details(), self._device_inventories(got.get(DEVICES.purpose) or [], scope)
-        )
+        hub = self._hub_versions(apps, got.get(DEVICES.purpose) or [], scope, og_id, og_uuid)
+        await _gather_or_cancel(details(), hub)
         del got
         await self._plugins(og_row, og_id, scope)
 
@@ -515,6 +433,9 @@ class Collector(DetailReads):
                 "retries": self.client.retries,
                 "cache_hits": self.state.cache_hits,
                 "inventories_cut_by_budget": self.state.inventories_cut,
+                "hub_versions_from_lists": self.state.hub_covered,
+                "quota": self.client.quota.stats(),
+                "notes": self.state.notes,
                 "request_budget": self.client.request_budget,
                 "concurrency": {
                     "max": limiter.max_limit,

@@ -9,7 +9,12 @@ Details are read only for what can change a verdict, each once:
   names no smart group at all); an inactive profile assigns nothing and is not read;
 - enrollment tokens, in list order, until the tag verdict of ``devices_registered`` is
   decided (:func:`audit.scope.tag_verdict_decided`): all of them when every one read so
-  far carries a configured tag (or none does), none when no tag is configured.
+  far carries a configured tag (or none does), none when no tag is configured. With
+  ``[collect] cache_dir`` a token's details are cached under its OG, UUID and serial
+  number: a registration's tags and type are set when it is registered and neither the
+  console (Enrollment Status: change OG, change ownership, delete, resend, reset/revoke)
+  nor the API (RESET/REVOKE, change OG or ownership, delete) can change them; a device
+  registered again gets a new token. The token list itself is read every run.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ from audit.uem.catalogue import Endpoint, entry
 from audit.uem.enums import folded
 
 if TYPE_CHECKING:
+    from audit.cache import ResponseCache
     from audit.uem.client import UEMClient
+    from audit.uem.recorder import RequestRecord
 
 ANCESTOR = entry("og_ancestor")
 CRITERIA = entry("smart_group")
@@ -49,6 +56,8 @@ class DetailReads:
 
     ds: dict[str, Any]
     client: UEMClient
+    cache: ResponseCache | None
+    state: Any
     #: Smart-group detail bodies read, by id.
     sg_details: dict[int, dict[str, Any]]
 
@@ -57,6 +66,29 @@ class DetailReads:
 
     async def _gather(self, *steps: Awaitable[Any]) -> list[Any]:
         raise NotImplementedError
+
+    def _record_dict(self, rec: RequestRecord) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def _cached_read(self, ep: Endpoint, key: str, *, item: object, **values: object) -> Any:
+        """One detail from the cache (``[collect] cache_dir``) when an earlier run stored it
+        under ``key``, else read (and stored when it was read whole)."""
+        cached = self.cache.get(key) if self.cache else None
+        if cached is not None:
+            self.state.cache_hits += 1
+            self.state.cached_records.extend({**rec, "cached": True} for rec in cached)
+            return cached[-1].get("body")
+        before = len(self.client.recorder.records)
+        body = await self._read(ep, item=item, **values)
+        purpose = ep.item_purpose(item)
+        kept = [
+            r
+            for r in self.client.recorder.records[before:]
+            if r.purpose == purpose and 200 <= (r.status or 0) < 300 and not r.json_error
+        ]
+        if body is not None and self.cache and kept:
+            self.cache.put(key, [self._record_dict(r) for r in kept])
+        return body
 
     async def _ancestors(self, parent: int | None, unplaced: set[int]) -> set[int]:
         """The known ancestors of the Drop Ship OG: its parent, then one level more per
@@ -138,7 +170,7 @@ class DetailReads:
         requests already in flight when it is decided are still answered."""
         wanted = {str(t).casefold() for t in self.ds.get("tags") or []}
         queue = deque(
-            str(uuid)
+            (str(uuid), shapes.get(row, "serial_number"))
             for row in rows
             if token_tags(row) is None and (uuid := shapes.get(row, *TOKENS.ids)) is not None
         )
@@ -148,8 +180,14 @@ class DetailReads:
 
         async def worker() -> None:
             while queue and not tag_verdict_decided(counts["tagged"], counts["untagged"]):
-                token = queue.popleft()
-                body = await self._read(TOKEN_DETAIL, item=token, ogUuid=og_uuid, tokenUuid=token)
+                token, serial = queue.popleft()
+                body = await self._cached_read(
+                    TOKEN_DETAIL,
+                    f"{TOKEN_DETAIL.purpose}|{og_uuid}|{token}|{serial}",
+                    item=token,
+                    ogUuid=og_uuid,
+                    tokenUuid=token,
+                )
                 if isinstance(body, dict) and is_dropship_token(token_type(body)):
                     tags = {t.casefold() for t in token_tags(body) or []}
                     counts["tagged" if tags & wanted else "untagged"] += 1

@@ -82,6 +82,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "min_uem_version": Key("str", "2105", doc="Lowest acceptable UEM console release"),
         "min_hub_version": Key("str", "20.10", doc="Lowest acceptable Intelligent Hub for Windows"),
         "attestation_max_age_days": Key("int", 90, doc="Older attestations give warn", least=0),
+        "max_sync_age_days": Key(
+            "int",
+            7,
+            doc="Older last OEM Provisioning Service sync gives warn (devices_registered)",
+            least=0,
+        ),
     },
     "collect": {
         "concurrency": Key("int", 8, doc="Requests in flight at most", least=1),
@@ -107,6 +113,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             64,
             doc="Largest answer read, in MB once decompressed; a larger one is a gap",
             least=1,
+        ),
+        "quota_wait_s": Key(
+            "float",
+            120.0,
+            doc="Longest wait for the API quota window to reset; a later reset stops collecting",
+            least=0,
         ),
         "cache_dir": Key("path", doc="Cache for incremental collection (unset: no cache)"),
     },

@@ -29,7 +29,8 @@ Manufacturer staging confirmation: generic PPKG, unattend.xml and Sysprep (OEM o
 
 
 #: The checks the ready demo settles by attestation: what no API shows (and the SaaS
-#: question, which a loopback simulator cannot answer from its host name).
+#: question, which a loopback simulator cannot answer from its host name). Drop Ship
+#: enabled is read from the API too: its attestation shows beside the API, agreeing.
 ATTESTED_IN_DEMO = (
     "saas_tenant",
     "hub_auto_update",

@@ -13,8 +13,9 @@ Frames (one row per item; list-valued cells are Python lists):
 - ``profiles``: Windows profiles in scope with what their payloads do and whether they
   are ``active`` (an inactive profile assigns nothing); ``profile_assignments``: one row
   per (profile, smart group), with ``profile_active``.
-- ``devices``: Windows devices in the OG subtree, with the Hub version from each device's
-  app inventory (``inventory_read`` False when it could not be read).
+- ``devices``: Windows devices in the OG subtree, with the Hub version from the Hub's
+  app-centric device lists or the device's own app search / inventory (``hub_source``: the
+  endpoint it came from; ``inventory_read`` False when neither was read).
 - ``registrations``: devices registered for Drop Ship (enrollment tokens): the list's
   serial and enrollment status, and, where the token's details were read
   (``detail_read``), its tags, name, model and ``token_type``; ``tags`` is None when unread.
@@ -99,6 +100,7 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
         "enrollment_status",
         "hub_app_name",
         "hub_version",
+        "hub_source",
         "inventory_read",
     ),
     "registrations": (
@@ -176,6 +178,15 @@ class Inventory:
     #: Discovery lookup: {"domain", "url", "status", "group_id", "body", "error"}; None when
     #: no email_domain was configured.
     discovery: dict[str, Any] | None = None
+    #: The Drop Ship settings read from the API (``audit.inventory_dropship``): {"enabled",
+    #: "username", "og_uuid", "sub_ogs": [{"uuid", "name", "enabled"}], "endpoint"}; None
+    #: when not read (see the gaps). The staging password is never copied here.
+    dropship_settings: dict[str, Any] | None = None
+    #: The last sync with the OEM Provisioning Service: {"last_sync" (ISO text or None:
+    #: never), "endpoint"}; None when not read.
+    oem_sync: dict[str, Any] | None = None
+    #: When the snapshot was collected (ISO 8601 UTC), for ages measured at collection.
+    collected_at: str | None = None
     #: Windows devices in scope that the device search listed.
     devices_listed: int = 0
     #: Of those, devices whose app inventory was read.

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from audit.inventory import Gap, Inventory, frame_from_rows
+from audit.inventory_dropship import dropship_settings
 from audit.inventory_items import apps_frames, devices_frame, profiles_frames, registrations_frame
 from audit.inventory_records import Records, dedupe, fields_gap, shape_gap, text_of
 from audit.scope import (
@@ -55,6 +56,7 @@ def build_inventory(snapshot: Snapshot) -> Inventory:
             if isinstance(g, dict)
         ],
         served_versions=recs.versions,
+        collected_at=snapshot.finished_at or snapshot.started_at or None,
     )
     info = recs.body(SYSTEM_INFO.purpose)
     if isinstance(info, dict):
@@ -87,6 +89,7 @@ def build_inventory(snapshot: Snapshot) -> Inventory:
     profiles_frames(inv, recs)
     devices_frame(inv, recs, scope)
     registrations_frame(inv, recs)
+    dropship_settings(inv, recs)
     _discovery(inv, snapshot, ds)
     for purpose in recs.purposes():
         if catalogue.find(purpose) is None:

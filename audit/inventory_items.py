@@ -14,9 +14,9 @@ import re
 from typing import Any
 
 from audit.inventory import Gap, Inventory, frame_from_rows
+from audit.inventory_hub import hub_of_device, hubs_from_lists
 from audit.inventory_records import Records, dedupe, fields_gap, shape_gap, text_of
 from audit.scope import (
-    HUB_NAMES,
     WINDOWS_PLATFORMS,
     device_platform,
     ref_ids_and_names,
@@ -32,11 +32,10 @@ from audit.uem.enums import (
     folded,
     platform_name,
 )
-from audit.versions import parse_version
 
 APPS, APP_DETAIL = catalogue.entry("apps"), catalogue.entry("app_detail")
 PROFILES, PROFILE_DETAIL = catalogue.entry("profiles"), catalogue.entry("profile_detail")
-DEVICES, DEVICE_APPS = catalogue.entry("devices"), catalogue.entry("device_apps")
+DEVICES = catalogue.entry("devices")
 TOKENS, TOKEN_DETAIL = catalogue.entry("registrations"), catalogue.entry("registration_detail")
 ACCOUNTS_CSP = re.compile(r"vendor/msft/accounts/", re.IGNORECASE)
 DOMAIN_JOIN = re.compile(r"domain\s*_?join|odj|offline\s*domain", re.IGNORECASE)
@@ -247,22 +246,6 @@ def _sg_id_by_name(inv: Inventory, name: str) -> int | None:
     return None
 
 
-def _hub(app_rows: list[dict[str, Any]]) -> tuple[str | None, str | None]:
-    """The Hub's name and version among a device's app rows (the highest version wins)."""
-    best: tuple[int, ...] | None = None
-    hub_name = hub_version = None
-    for app in app_rows:
-        name = str(shapes.get(app, "ApplicationName", default=""))
-        if not HUB_NAMES.search(name):
-            continue
-        version = shapes.get(app, "Version", "AppVersion")
-        parsed = parse_version(version)
-        if best is None or (parsed is not None and parsed > best):
-            best, hub_name = parsed or (), name
-            hub_version = None if version is None else str(version)
-    return hub_name, hub_version
-
-
 def devices_frame(inv: Inventory, recs: Records, scope: set[int]) -> None:
     """``devices``: Windows devices in scope, each with the Hub of its app inventory."""
     rows, ok = recs.rows(DEVICES)
@@ -271,6 +254,7 @@ def devices_frame(inv: Inventory, recs: Records, scope: set[int]) -> None:
     fields_gap(inv, DEVICES, rows, "id", *DEVICES.ids)
     fields_gap(inv, DEVICES, rows, "platform", "Platform", *DEVICES.ref("platform_id"))
     devices = []
+    listed, _lists_read = hubs_from_lists(recs)
     for row in dedupe(rows, DEVICES.ids):
         og_id = shapes.id_of(shapes.get(row, *DEVICES.ref("og")))
         if device_platform(row) not in WINDOWS_PLATFORMS or (
@@ -278,25 +262,22 @@ def devices_frame(inv: Inventory, recs: Records, scope: set[int]) -> None:
         ):
             continue
         dev_id = shapes.row_id(row, *DEVICES.ids)
-        purpose = DEVICE_APPS.item_purpose(dev_id)
-        hub_name = hub_version = None
-        read = recs.has(purpose)
-        if read:
-            app_rows, read = recs.items(purpose, DEVICE_APPS.items)
-            hub_name, hub_version = _hub(app_rows)
+        uuid = text_of(shapes.get(row, *DEVICES.ref("uuid")))
+        hub = listed.get(dev_id) or listed.get((uuid or "").lower()) or hub_of_device(recs, dev_id)
         devices.append(
             {
                 "id": dev_id,
-                "uuid": text_of(shapes.get(row, *DEVICES.ref("uuid"))),
+                "uuid": uuid,
                 "serial": text_of(shapes.get(row, "SerialNumber")),
                 "name": text_of(shapes.get(row, "DeviceFriendlyName")),
                 "platform": "WinRT",
                 "og_id": og_id,
                 "last_seen": text_of(shapes.get(row, "LastSeen")),
                 "enrollment_status": text_of(shapes.get(row, "EnrollmentStatus")),
-                "hub_app_name": hub_name,
-                "hub_version": hub_version,
-                "inventory_read": read,
+                "hub_app_name": hub.name if hub else None,
+                "hub_version": hub.version if hub else None,
+                "hub_source": hub.source if hub else None,
+                "inventory_read": hub is not None,
             }
         )
     inv.devices = frame_from_rows("devices", devices)

@@ -123,6 +123,7 @@ def make_client(config: Config, *, transport: httpx.AsyncBaseTransport | None = 
         retries=int(limits["retries"]),
         request_budget=int(limits["request_budget"]),
         quota_reserve=float(limits["quota_reserve"]),
+        quota_wait_s=float(limits["quota_wait_s"]),
         verify=verify,
         recorder=Recorder(redactor=config.redactor),
         max_response_bytes=int(limits["max_response_mb"]) << 20,
@@ -302,16 +303,13 @@ def evaluate(
                 for k in ("organization_group", "tags", "email_domain", "upn", "username")
             },
             "smart_groups": [str(n) for n in inventory.dropship_smart_groups()["name"].tolist()],
+            **_from_api(inventory.dropship_settings),
         },
         report={
             **{k: v for k, v in report.items() if k in REPORT_KEYS_IN_RESULTS},
             "logo": str(report["logo"]) if report.get("logo") else None,
         },
-        snapshot={
-            "sha256": snapshot.sha256,
-            "requests": snapshot.request_count,
-            "gaps": snapshot.gaps,
-        },
+        snapshot=_snapshot_block(snapshot),
         catalogue_version=catalogue_version(checks),
     )
     if baseline is not None:
@@ -320,6 +318,27 @@ def evaluate(
     results = PROCESS.redact(redactor.redact(results))  # tenant data may echo a secret
     validate_results(results)
     return results
+
+
+def _snapshot_block(snapshot: Snapshot) -> dict[str, Any]:
+    """results.json's ``snapshot``: its hash, requests, gaps, and the API quota it spent."""
+    quota = snapshot.stats.get("quota")
+    return {
+        "sha256": snapshot.sha256,
+        "requests": snapshot.request_count,
+        "gaps": snapshot.gaps,
+        **({"quota": quota} if isinstance(quota, dict) else {}),
+    }
+
+
+def _from_api(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """``dropship.from_api`` of results.json: the Drop Ship settings the API showed (the
+    handover sheet compares the staging username with ``dropship.username``); absent when
+    they were not read. The staging password is never part of it."""
+    if settings is None:
+        return {}
+    keys = ("username", "enabled", "endpoint")
+    return {"from_api": {k: settings.get(k) for k in keys}}
 
 
 def render(

@@ -161,7 +161,8 @@ class Redactor:
             if isinstance(item, Mapping):
                 for key, value in item.items():
                     if isinstance(value, str) and str(key).casefold() in SECRET_FIELDS:
-                        found.append(value)
+                        if value != REDACTED and len(set(value)) > 1:  # a mask is no secret
+                            found.append(value)
                     elif isinstance(value, list | tuple | dict):
                         stack.append(value)
             elif isinstance(item, list | tuple):

@@ -22,7 +22,13 @@ from audit.uem.enums import DROPSHIP_TOKEN, TOKEN_TYPE, enum_name, folded, platf
 WINDOWS_PLATFORMS = frozenset({"winrt", "windows", "windows desktop", "windowsdesktop"})
 #: How the Intelligent Hub is named in a device's app inventory (unconfirmed: matched loosely).
 HUB_NAMES = re.compile(r"intelligent\s*hub|airwatch\s*agent", re.IGNORECASE)
+#: What the app search per device asks for: the Hub's name, then (only for a device where
+#: that finds nothing) the name of the agent before it (UEM_API.md section 2).
+HUB_SEARCH_TEXTS = ("Intelligent Hub", "AirWatch Agent")
 
+_APPS = entry("apps")
+_APP_SEARCH = entry("device_app_search")
+_INVENTORY = entry("device_apps")
 _CHILDREN = entry("og_children")
 _SMART_GROUPS = entry("smart_groups")
 _CRITERIA = entry("smart_group")
@@ -80,6 +86,46 @@ def sg_owner(row: Mapping[str, Any]) -> int | None:
 def unplaced_owners(rows: Iterable[Mapping[str, Any]], placed: set[int]) -> set[int]:
     """Smart-group owners that are neither in the subtree nor known ancestors."""
     return {o for o in (sg_owner(r) for r in rows) if o is not None and o not in placed}
+
+
+# -- the Intelligent Hub -------------------------------------------------------------------
+
+
+def app_row_name(row: Mapping[str, Any]) -> str:
+    """The app's name in a catalogue row or a device's app row (either endpoint)."""
+    return str(shapes.get(row, "ApplicationName", "name", default="") or "")
+
+
+def is_hub_row(row: Any) -> bool:
+    """Whether an app row (catalogue, or a device's inventory) names the Intelligent Hub."""
+    return isinstance(row, Mapping) and bool(HUB_NAMES.search(app_row_name(row)))
+
+
+def app_bundle(row: Mapping[str, Any]) -> str | None:
+    """The bundle id of a catalogue row or of a device's app row."""
+    keys = (*_APPS.ref("bundle"), *_APP_SEARCH.ref("bundle"), *_INVENTORY.ref("bundle"))
+    value = shapes.get(row, *keys)
+    return str(value) if value else None
+
+
+def hub_catalog_apps(rows: Iterable[Mapping[str, Any]], bundle: str | None = None) -> list[Any]:
+    """The Hub's catalogue rows among app search rows: named like the Hub, or (``bundle``)
+    carrying the bundle id seen in a device's inventory."""
+    wanted = bundle.casefold() if bundle else None
+    return [
+        r
+        for r in rows
+        if is_hub_row(r) or (wanted is not None and (app_bundle(r) or "").casefold() == wanted)
+    ]
+
+
+def hub_installed(row: Mapping[str, Any]) -> str | None:
+    """The installed version of an app-centric device row, None unless it is installed."""
+    status = shapes.get(row, "installed_status")
+    version = shapes.get(row, "installed_version")
+    if status is not None and folded(status) not in ("installed", "1"):
+        return None
+    return str(version) if version not in (None, "") else None
 
 
 def device_platform(row: Mapping[str, Any]) -> str:

@@ -12,14 +12,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from audit.scope import HUB_NAMES
-from audit.uem import catalogue, shapes
+from audit.scope import is_hub_row
+from audit.uem import catalogue
 
 _DEVICES = catalogue.entry("devices")
-#: Where a device's app inventory keeps its rows.
-INVENTORY_KEYS = catalogue.entry("device_apps").items
+_HUB_DEVICES = catalogue.entry("hub_devices")
+#: Where a device's app inventory (or its app search) keeps its rows.
+INVENTORY_KEYS = catalogue.entry("device_app_search").items + catalogue.entry("device_apps").items
 #: What trimming keeps of a device inventory (and says so in the record).
 INVENTORY_RULE = "only the rows naming Intelligent Hub / AirWatch Agent"
+#: The fields of an app-centric device row the audit reads (the user's name is dropped).
+HUB_DEVICE_FIELDS = frozenset(
+    k.lower()
+    for k in (
+        *_HUB_DEVICES.ids,
+        *(key for keys in _HUB_DEVICES.refs.values() for key in keys),
+        "friendly_name",
+        "application_uuid",
+        "installed_status",
+        "installed_version",
+        "assigned_version",
+        "assignment_status",
+    )
+)
+HUB_DEVICE_RULE = "only the device fields the audit reads: " + ", ".join(sorted(HUB_DEVICE_FIELDS))
 #: The device search row fields the audit reads (matched case-insensitively): its ids and
 #: references (catalogue), the fields the inventory reads, and a few that make the evidence
 #: readable; everything else (user names, e-mail addresses, MAC, IMEI, phone numbers, ...)
@@ -56,7 +72,7 @@ def trim_inventory(body: Any) -> tuple[Any, dict[str, Any] | None]:
     if found is None:
         return body, None
     key, rows = found
-    kept = [r for r in rows if isinstance(r, dict) and HUB_NAMES.search(_app_name(r))]
+    kept = [r for r in rows if is_hub_row(r)]
     if len(kept) == len(rows):
         return body, None
     info = {"rows_received": len(rows), "rows_kept": len(kept), "kept": INVENTORY_RULE}
@@ -71,7 +87,24 @@ def trim_device_page(
     ``trimmed`` (optional) maps ``id(original row)`` to its trimmed row, so the caller can
     swap the rows it holds for the same trimmed objects the record keeps.
     """
-    found = _page_rows(body, _DEVICES.items)
+    return _trim_fields(body, _DEVICES.items, DEVICE_FIELDS, DEVICE_RULE, trimmed)
+
+
+def trim_hub_device_page(
+    body: Any, trimmed: dict[int, dict[str, Any]] | None = None
+) -> tuple[Any, dict[str, Any] | None]:
+    """An app-centric device list page with each row reduced to :data:`HUB_DEVICE_FIELDS`."""
+    return _trim_fields(body, _HUB_DEVICES.items, HUB_DEVICE_FIELDS, HUB_DEVICE_RULE, trimmed)
+
+
+def _trim_fields(
+    body: Any,
+    keys: tuple[str, ...],
+    fields: frozenset[str],
+    rule: str,
+    trimmed: dict[int, dict[str, Any]] | None,
+) -> tuple[Any, dict[str, Any] | None]:
+    found = _page_rows(body, keys)
     if found is None:
         return body, None
     key, rows = found
@@ -81,15 +114,15 @@ def trim_device_page(
         if not isinstance(row, dict):
             out.append(row)
             continue
-        small = {k: v for k, v in row.items() if str(k).lower() in DEVICE_FIELDS}
+        small = {k: v for k, v in row.items() if str(k).lower() in fields}
         if len(small) != len(row):
-            dropped.update(str(k) for k in row if str(k).lower() not in DEVICE_FIELDS)
+            dropped.update(str(k) for k in row if str(k).lower() not in fields)
         if trimmed is not None:
             trimmed[id(row)] = small
         out.append(small)
     if not dropped:
         return body, None
-    info = {"fields_dropped": sorted(dropped), "kept": DEVICE_RULE}
+    info = {"fields_dropped": sorted(dropped), "kept": rule}
     return (out if key is None else {**body, key: out}), info
 
 
@@ -113,10 +146,6 @@ def _page_rows(body: Any, keys: tuple[str, ...]) -> tuple[str | None, list[Any]]
     return None
 
 
-def _app_name(row: dict[str, Any]) -> str:
-    return str(shapes.get(row, "ApplicationName", default=""))
-
-
 #: A trim hook: ``(body, swap) -> (body, what was dropped or None)``; ``swap`` (optional)
 #: maps ``id(original row)`` to its trimmed row (see :func:`trim_device_page`).
 Hook = Callable[[Any, "dict[int, dict[str, Any]] | None"], tuple[Any, "dict[str, Any] | None"]]
@@ -127,4 +156,8 @@ def _hub_rows(body: Any, swap: dict[int, dict[str, Any]] | None = None) -> Any:
     return trim_inventory(body)
 
 
-HOOKS: dict[str, Hook] = {"hub_rows": _hub_rows, "device_fields": trim_device_page}
+HOOKS: dict[str, Hook] = {
+    "hub_rows": _hub_rows,
+    "device_fields": trim_device_page,
+    "hub_device_fields": trim_hub_device_page,
+}

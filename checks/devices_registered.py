@@ -10,6 +10,13 @@ persistent, DEP) are not counted. Every registered device carrying a configured 
 listing them; none registered, or none tagged: ``fail``; no tag configured to compare
 with: ``warn``.
 
+The last sync with the OEM Provisioning Service (``GET /api/mdm/groups/{ogUuid}/last-sync``,
+seed step 7) is shown with its age (at collection); devices registered but a last sync
+older than ``[requirements] max_sync_age_days``, or none at all, is a ``warn`` (registrations
+made at the manufacturer since then are not listed yet) unless a finding above applies, whose
+summary then says it too. A console without the endpoint (404) or an unreadable answer only
+leaves the sync unstated.
+
 Details are read in list order only as far as needed to decide (``audit/collect_details.py``):
 once one tagged and one untagged registration are seen the verdict is ``warn`` whatever the
 rest hold, and the summary says how many details were read. When the request budget left
@@ -23,18 +30,23 @@ containing "enrolled" (not "unenrolled") counts as enrolled, any other as pendin
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
 from audit.scope import is_dropship_token
+from audit.uem.catalogue import sources
 from checks._common import (
     PATH_ENROLLMENT_STATUS,
     REF_DSP_ONLINE,
+    ShapeError,
     as_list,
     configured_tags,
     fold,
     gap_outcome,
+    gaps,
     guarded,
     records,
     steps,
@@ -42,6 +54,7 @@ from checks._common import (
 )
 
 SOURCE = FRAME_SOURCES["registrations"]
+SYNC = sources("oem_sync")
 DEVICE_COLUMNS = ["Serial", "Name", "Model", "Tags", "Enrollment status", "Carries a Drop Ship tag"]
 
 META = CheckMeta(
@@ -66,6 +79,58 @@ META = CheckMeta(
     ),
     references=(REF_DSP_ONLINE,),
 )
+
+
+@dataclass
+class Sync:
+    """The last OEM sync as the summary and the evidence show it."""
+
+    text: str
+    #: True: older than the limit or never; None: not read.
+    stale: bool | None
+    row: list[Any]
+
+
+def _sync(ctx: CheckContext) -> Sync:
+    inv = ctx.inventory
+    limit = int(ctx.requirements.get("max_sync_age_days", 7))
+    sync = inv.oem_sync
+    if sync is None:
+        found = gaps(inv, "oem_sync")
+        why = f" (HTTP {found[0].status})" if found and found[0].status else ""
+        return Sync(f"last OEM sync not read{why}", None, ["(not read)", "", limit])
+    last = sync.get("last_sync")
+    if last is None:
+        return Sync(
+            "the OG never synced with the OEM Provisioning Service", True, ["never", "", limit]
+        )
+    when = _parse_time(str(last))
+    if when is None:
+        raise ShapeError(f"oem_sync.last_sync is not a date-time: {last!r:.60}")
+    now = _parse_time(inv.collected_at or "") or dt.datetime.combine(ctx.today, dt.time(), dt.UTC)
+    age = max(0.0, (now - when).total_seconds() / 86_400)
+    shown = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    days = int(age)
+    ago = "less than a day" if days == 0 else f"{days} day{'s' if days > 1 else ''}"
+    return Sync(
+        f"last OEM sync {shown} ({ago} before the collection)",
+        age > limit,
+        [shown, round(age, 1), limit],
+    )
+
+
+def _parse_time(value: str) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _with_sync(outcome: Outcome, sync: Sync) -> Outcome:
+    """``outcome`` with the sync stated in its summary."""
+    outcome.summary = f"{outcome.summary[:-1]}; {sync.text}."
+    return outcome
 
 
 def _enrolled(status: Any) -> bool:
@@ -115,6 +180,22 @@ def _undecided(ctx: CheckContext, counts: str, rows: list[list[Any]]) -> Outcome
 
 @guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
+    """The tag verdict, then the last OEM sync: stated, and a warning when it is stale."""
+    sync = _sync(ctx)
+    outcome = _tag_verdict(ctx)
+    if outcome.status == "error":
+        return outcome
+    if outcome.status == "pass" and sync.stale:
+        return Outcome(
+            "warn",
+            f"Devices are registered but {sync.text} (limit {sync.row[2]} days): sync the "
+            f"devices so that the latest registrations are listed ({outcome.summary[:-1]}).",
+            Evidence(["Last OEM sync", "Age (days)", "Limit (days)"], [sync.row], SYNC),
+        )
+    return _with_sync(outcome, sync)
+
+
+def _tag_verdict(ctx: CheckContext) -> Outcome:
     """Count registered, enrolled and tagged devices."""
     inv = ctx.inventory
     gap = gap_outcome(inv, "registrations", what="the devices registered for Drop Ship")

@@ -1,9 +1,12 @@
 """hub_version: every Windows device in scope runs Intelligent Hub 20.10 or later.
 
 Evidence: the ``devices`` frame (``GET /api/mdm/devices/search`` for the Drop Ship OG's
-subtree, then ``GET /api/mdm/devices/{id}/apps`` per Windows device), whose
-``hub_version`` the inventory builder took from the app named like the Hub; versions are
-compared numerically with ``requirements.min_hub_version``. With no Windows device in
+subtree), whose ``hub_version`` the inventory builder took from the Hub's app-centric device
+lists (``GET /api/mam/apps/internal/devices``, ``/api/mam/apps/{uuid}/devices``) where the
+Hub is a catalogue app, else from the device's own app search
+(``GET /api/mdm/devices/{deviceUuid}/apps/search``, or ``/api/mdm/devices/{id}/apps``); the
+"Read from" column names the endpoint of each device's version, and the verdict does not
+depend on it. Versions are compared numerically with ``requirements.min_hub_version``. With no Windows device in
 scope (a tenant before its first rollout), an attestation of the Hub version the console
 deploys decides. Attestation names: ``hub_version``, alias ``intelligent_hub_version``.
 
@@ -40,7 +43,10 @@ from checks._common import (
 )
 
 SOURCE = FRAME_SOURCES["devices"]
-COLUMNS = ["Device", "Serial", "Hub app", "Hub version", "Finding"]
+COLUMNS = ["Device", "Serial", "Hub app", "Hub version", "Read from", "Finding"]
+#: The per-device reads, and the app-centric lists (a failed list is read per device).
+PER_DEVICE = ("device_apps", "device_app_search")
+LISTS = ("hub_app_search", "hub_devices", "hub_app_devices")
 
 META = CheckMeta(
     id="hub_version",
@@ -71,6 +77,7 @@ def _row(device: dict[str, Any], finding: str) -> list[Any]:
         text(device.get("serial")),
         text(device.get("hub_app_name")),
         text(device.get("hub_version")),
+        text(device.get("hub_source")),
         finding,
     ]
 
@@ -95,7 +102,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
             f"device counts are not integers: listed={listed!r}, inventoried={read_count!r}"
         )
     listed = max(listed, len(devices))
-    reasons = {str(g.purpose).split(":", 1)[-1]: g.reason for g in gaps(inv, "device_apps")}
+    reasons = {str(g.purpose).split(":", 1)[-1]: g.reason for g in gaps(inv, *PER_DEVICE)}
 
     below: list[list[Any]] = []
     unknown: list[list[Any]] = []
@@ -133,7 +140,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
     list_gap = gap_outcome(inv, "devices", what="the Windows devices in scope")
     if list_gap is not None:
         return list_gap
-    failed = [g for g in gaps(inv, "device_apps") if not _budget_cut(g)]
+    failed = [g for g in gaps(inv, *PER_DEVICE, *LISTS) if not _budget_cut(g)]
     if partial and failed:
         # Inventories the API refused or garbled: the check cannot decide (a budget cut,
         # by contrast, is a known, chosen limit and stays a warn below).

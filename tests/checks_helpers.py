@@ -20,12 +20,16 @@ DROPSHIP: dict[str, Any] = {
     "tags": ["RnD"],
     "smart_groups": [],
     "email_domain": "contoso.com",
+    "username": "dropship-contoso",
 }
 REQUIREMENTS: dict[str, Any] = {
     "min_uem_version": "2105",
     "min_hub_version": "20.10",
     "attestation_max_age_days": 90,
+    "max_sync_age_days": 7,
 }
+SETTINGS_ENDPOINT = "GET /api/system/groups/{uuid}/dropship-provisioning"
+LIST_ENDPOINT = "GET /api/mam/apps/internal/devices"
 SG = 12  # the Drop Ship smart group
 OTHER_SG = 13
 
@@ -52,7 +56,20 @@ def device(i: int, version: str | None = "23.10.0.5", **kw: Any) -> dict[str, An
         "enrollment_status": "Enrolled",
         "hub_app_name": None if version is None else "Workspace ONE Intelligent Hub Installer",
         "hub_version": version,
+        "hub_source": LIST_ENDPOINT,
         "inventory_read": True,
+        **kw,
+    }
+
+
+def dropship_settings(enabled: bool = True, **kw: Any) -> dict[str, Any]:
+    """The Drop Ship settings as the inventory holds them (one child OG, not enabled)."""
+    return {
+        "enabled": enabled,
+        "username": "dropship-contoso",
+        "og_uuid": "og-uuid-570",
+        "sub_ogs": [{"uuid": "og-uuid-571", "name": "Contoso R&D", "enabled": False}],
+        "endpoint": SETTINGS_ENDPOINT,
         **kw,
     }
 
@@ -207,6 +224,9 @@ def ready_inventory() -> Inventory:
         registrations=frame_from_rows(
             "registrations", [registration("5CG900", status="Enrolled"), registration("5CG901")]
         ),
+        dropship_settings=dropship_settings(),
+        oem_sync={"last_sync": "2026-05-31T06:00:00Z", "endpoint": "GET /api/x/last-sync"},
+        collected_at="2026-06-01T08:00:00Z",
     )
 
 

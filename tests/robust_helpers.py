@@ -292,6 +292,19 @@ def secret_forms(value: str) -> set[str]:
     return {f for f in forms if len(f) >= 4}
 
 
+def secret_byte_forms(value: str) -> set[bytes]:
+    """The bytes a secret could leak as in a file: UTF-8, UTF-16 (either byte order, as
+    PDF text strings and Windows tools write it), their base64, and the hexadecimal of
+    UTF-16BE (a PDF ``<FEFF...>`` string), besides the text forms of :func:`secret_forms`."""
+    forms = {f.encode() for f in secret_forms(value)}
+    for codec in ("utf-16-le", "utf-16-be"):
+        raw = value.encode(codec)
+        forms |= {raw, base64.b64encode(raw)}
+    hexed = value.encode("utf-16-be").hex()
+    forms |= {hexed.encode(), hexed.upper().encode()}
+    return forms
+
+
 def csv_rows(path: Path) -> list[list[str]]:
     """A CSV written by the tool (UTF-8 with BOM), as rows of cells."""
     text = path.read_bytes().decode("utf-8-sig")
@@ -328,7 +341,19 @@ KNOWN_SECRETS = {
     "tenant_code": "tc-Kn0wn-ApiKey-0b9e",
     "client_secret": "cs-Kn0wn-Client-5d2a",
 }
-PERSISTENT_FAULT = "503/api/mam/apps/internal:1.0"
+PERSISTENT_FAULT = "503/api/mam/apps/internal/1:1.0"  # the app details (ids 1xx)
+
+
+def per_device_fault(status: int | str) -> str:
+    """A fault spec failing every per-device read of the Hub (the app search by device UUID,
+    the inventory by id: every path ``/api/mdm/devices/<hex digit>...``), not the device
+    search."""
+    return ",".join(f"{status}/api/mdm/devices/{digit}:1.0" for digit in "0123456789abcdef")
+
+
+#: The Drop Ship staging account's password in the known-secret tenant's settings (the API
+#: sends it in clear text in ``GET .../dropship-provisioning``).
+STAGING_PASSWORD = "Stg-Kn0wn-DropShip-4e1f"
 
 
 @dataclass
@@ -348,6 +373,9 @@ def known_secret_tenant(name: str = "ready") -> dict[str, Any]:
 
     tenant = load_scenario(name)
     tenant["credentials"].update(KNOWN_SECRETS)
+    for og in tenant["org_groups"]:
+        if og.get("dropship") and og["group_id"] == "contoso":
+            og["dropship"]["password"] = STAGING_PASSWORD
     return tenant
 
 

@@ -1,7 +1,10 @@
-"""Incremental collection: a warm run on an unchanged tenant asks for no device inventory.
+"""Incremental collection: a warm run on an unchanged tenant asks for no device's Hub again.
 
-Device app inventories are cached under the device's UUID, id and ``LastSeen``; the few
-app, smart-group and profile details are read again on every run (the API gives them no
+The per-device reads of the Hub (the app search per device, for the devices the Hub's
+app-centric lists do not cover) are cached under the device's UUID, id and ``LastSeen``;
+the enrollment tokens' details under the token (their tags and type cannot change, see
+``audit/collect_details.py``). The lists (the app-centric ones included) and the few app,
+smart-group and profile details are read again on every run (the API gives them no
 modification stamp, see ``docs/collection.md``). Request counts come from the simulator's
 log; nothing is timed.
 """
@@ -14,19 +17,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.minimum import LIST_ENDPOINTS, minimum_requests
+from bench.minimum import LIST_ENDPOINTS, PER_DEVICE, by_route, minimum_requests
 from sim_helpers import tenant_config
 
 from audit import pipeline
 from audit.cache import CACHE_VERSION, ResponseCache
 from audit.simulator import generate_tenant
+from audit.simulator.tenant import device_uuid
 
-RECOLLECTED = ("smart_group", "app_detail", "profile_detail", "registration_detail")
+RECOLLECTED = ("smart_group", "app_detail", "profile_detail")
+CACHED = (*PER_DEVICE, "registration_detail")
 
 
 @pytest.fixture(scope="module")
 def tenant() -> dict[str, Any]:
-    return generate_tenant(300, windows_share=0.3, seed=11, outdated_hub_share=0.05)
+    """The Hub is not a catalogue app here: every device's Hub is read per device."""
+    return generate_tenant(
+        300, windows_share=0.3, seed=11, outdated_hub_share=0.05, hub_in_catalog=0.0
+    )
 
 
 def by_endpoint(server: Any) -> Counter[str]:
@@ -48,34 +56,44 @@ def audit(server: Any, tenant: dict[str, Any], tmp_path: Path, cache: Path) -> A
     return snapshot, pipeline.evaluate(snapshot, config)
 
 
+def tokens_at_the_og(tenant: dict[str, Any]) -> int:
+    customer = next(o["uuid"] for o in tenant["org_groups"] if o["id"] == 570)
+    return sum(1 for r in tenant["registrations"] if r.get("og_uuid") == customer)
+
+
+@pytest.mark.parametrize("in_catalog", [0.0, 0.6], ids=["per-device", "partly-in-lists"])
 def test_a_warm_run_makes_only_the_list_calls_and_the_few_details(
-    tenant: dict[str, Any], simulator: Any, tmp_path: Path
+    tenant: dict[str, Any], simulator: Any, tmp_path: Path, in_catalog: float
 ) -> None:
+    if in_catalog:
+        tenant = generate_tenant(300, windows_share=0.3, seed=11, hub_in_catalog=in_catalog)
     server = simulator(tenant)
     cache = tmp_path / "cache"
     cold_snapshot, cold = audit(server, tenant, tmp_path, cache)
     cold_counts = by_endpoint(server)
     minimum = minimum_requests(tenant)
-    assert sum(cold_counts.values()) == minimum["total"]
+    assert cold_counts == by_route(minimum["by_endpoint"])
 
     server.reset_log()
     warm_snapshot, warm = audit(server, tenant, tmp_path, cache)
     warm_counts = by_endpoint(server)
-    assert "device_apps" not in warm_counts
-    lists = {k: v for k, v in minimum["by_endpoint"].items() if k not in RECOLLECTED and v}
-    lists.pop("device_apps")
-    assert {k: v for k, v in warm_counts.items() if k not in RECOLLECTED} == lists
-    assert set(lists) >= set(LIST_ENDPOINTS)
+    assert not set(warm_counts) & set(CACHED)
+    warm_minimum = by_route({k: v for k, v in minimum["by_endpoint"].items() if k not in CACHED})
+    assert warm_counts == warm_minimum and set(warm_minimum) >= set(LIST_ENDPOINTS)
     assert {k: warm_counts[k] for k in RECOLLECTED} == {
         k: minimum["by_endpoint"][k] for k in RECOLLECTED
     }
-    assert sum(warm_counts.values()) == minimum["total"] - minimum["windows_in_scope"]
+    assert sum(warm_counts.values()) == minimum["warm_total"]
 
     assert verdicts(warm) == verdicts(cold)
-    windows = minimum["windows_in_scope"]
-    assert warm_snapshot.stats["cache_hits"] == windows
+    per_device = minimum["hub_read_per_device"]
+    assert per_device == (minimum["windows_in_scope"] if not in_catalog else per_device) > 10
+    assert warm_snapshot.stats["cache_hits"] == per_device + tokens_at_the_og(tenant)
     cached = [r for r in warm_snapshot.requests if r.get("cached")]
-    assert len(cached) == windows and all(r["purpose"].startswith("device_apps:") for r in cached)
+    assert {r["purpose"].split(":")[0] for r in cached} == {
+        "device_app_search",
+        "registration_detail",
+    }
     assert warm_snapshot.request_count == sum(warm_counts.values())
     assert warm["snapshot"]["requests"] == sum(warm_counts.values())
     assert cold_snapshot.request_count == sum(cold_counts.values())
@@ -95,10 +113,28 @@ def test_a_device_that_checked_in_again_is_read_again(
     moved["apps"] = ({"name": "Workspace ONE Intelligent Hub", "version": "19.1.0.0"},)
     server.reset_log()
     _, warm = audit(server, tenant, tmp_path, cache)
-    asked = [e.path for e in server.log if e.endpoint == "device_apps"]
-    assert asked == [f"/api/mdm/devices/{moved['id']}/apps"]
+    asked = [e.path for e in server.log if e.endpoint == "device_app_search"]
+    assert asked == [f"/api/mdm/devices/{device_uuid(moved)}/apps/search"]
     hub = next(c for c in warm["checks"] if c["id"] == "hub_version")
     assert hub["status"] == "fail" and any("19.1.0.0" in row for row in hub["evidence"]["rows"])
+
+
+def test_a_new_registration_is_the_only_token_detail_read_again(
+    tenant: dict[str, Any], simulator: Any, tmp_path: Path
+) -> None:
+    server = simulator(tenant)
+    cache = tmp_path / "cache"
+    audit(server, tenant, tmp_path, cache)
+    customer = next(o["uuid"] for o in tenant["org_groups"] if o["id"] == 570)
+    new = {"serial_number": "5CGNEW0001", "og_uuid": customer, "tags": [], "friendly_name": "NEW"}
+    server.tenant["registrations"].append(new)
+    server.index.registrations_by_og[570].append(new)
+    server.api._token_index.clear()
+    server.reset_log()
+    _, warm = audit(server, tenant, tmp_path, cache)
+    assert by_endpoint(server)["registration_detail"] == 1
+    verdict = next(c for c in warm["checks"] if c["id"] == "devices_registered")
+    assert verdict["status"] == "warn" and "5CGNEW0001" in json.dumps(verdict["evidence"])
 
 
 def test_the_cache_keeps_only_current_devices_and_no_secret(
@@ -112,7 +148,9 @@ def test_the_cache_keeps_only_current_devices_and_no_secret(
     first = json.loads(files[0].read_text())
     assert first["version"] == CACHE_VERSION
     windows = minimum_requests(tenant)["windows_in_scope"]
-    assert len(first["entries"]) == windows
+    tokens = [k for k in first["entries"] if k.startswith("registration_detail|")]
+    assert len(tokens) == tokens_at_the_og(tenant)
+    assert len(first["entries"]) == windows + len(tokens)
     text = files[0].read_text()
     for secret in (tenant["credentials"]["password"], tenant["credentials"]["tenant_code"]):
         assert secret not in text
@@ -129,7 +167,7 @@ def test_the_cache_keeps_only_current_devices_and_no_secret(
     server.api._device_scopes.clear()
     audit(server, tenant, tmp_path, cache)
     second = json.loads(files[0].read_text())
-    assert len(second["entries"]) == windows - 1
+    assert len(second["entries"]) == windows - 1 + len(tokens)
     assert not any(f"|{gone['id']}|" in key for key in second["entries"])
 
 
@@ -146,7 +184,7 @@ def test_an_unreadable_or_old_cache_means_a_cold_run(
     scope = f"{config.tenant['api_url']}|{config.dropship['organization_group']}"
     ResponseCache(cache, scope).path.write_text(content)
     pipeline.collect(config)
-    assert by_endpoint(server)["device_apps"] == minimum_requests(tenant)["windows_in_scope"]
+    assert by_endpoint(server) == by_route(minimum_requests(tenant)["by_endpoint"])
 
 
 def test_without_cache_dir_nothing_is_cached(
@@ -157,7 +195,7 @@ def test_without_cache_dir_nothing_is_cached(
     pipeline.collect(config)
     server.reset_log()
     pipeline.collect(config)
-    assert by_endpoint(server)["device_apps"] == minimum_requests(tenant)["windows_in_scope"]
+    assert by_endpoint(server) == by_route(minimum_requests(tenant)["by_endpoint"])
     assert not list(tmp_path.rglob("ws1-audit-cache-*.json"))
 
 

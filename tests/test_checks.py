@@ -366,17 +366,20 @@ def test_hub_version_device_list_gap_is_error() -> None:
     ],
 )
 def test_attestations(check_id: str, alias: str | None) -> None:
+    inv = ready_inventory()
+    inv.dropship_settings = None  # a console without the Drop Ship settings endpoint
+    with_gap(inv, "dropship_settings", "GET /api/system/groups/u/dropship-provisioning", 404)
     for name in filter(None, (check_id, alias)):
-        out = status(check_id, attestations=(att(name, True),))
+        out = status(check_id, inv, attestations=(att(name, True),))
         assert (
             out.status == "pass"
             and out.evidence.source == "attestation"
             and "Attested" in out.summary
         )
         assert out.attestation and out.attestation["by"] == "Ann Admin"
-        assert status(check_id, attestations=(att(name, False),)).status == "fail"
-        assert status(check_id, attestations=(att(name, True, age_days=91),)).status == "warn"
-        assert status(check_id, attestations=(att(name, False, age_days=91),)).status == "fail"
+        assert status(check_id, inv, attestations=(att(name, False),)).status == "fail"
+        assert status(check_id, inv, attestations=(att(name, True, age_days=91),)).status == "warn"
+        assert status(check_id, inv, attestations=(att(name, False, age_days=91),)).status == "fail"
 
 
 @pytest.mark.parametrize(
@@ -551,17 +554,25 @@ def test_customer_og_search_gap_and_missing_type_are_errors() -> None:
 # -- dropship_enabled --------------------------------------------------------------------------
 
 
+def without_settings(inv: Inventory | None = None) -> Inventory:
+    """An inventory of a console that predates the Drop Ship settings endpoint (404)."""
+    inv = inv or ready_inventory()
+    inv.dropship_settings = None
+    return with_gap(inv, "dropship_settings", "GET /api/system/groups/u/dropship-provisioning", 404)
+
+
 def test_dropship_enabled_inferred_manual_and_gap() -> None:
-    out = status("dropship_enabled")
-    assert out.status == "pass" and out.summary.startswith("Inferred")
-    inv = replace_frame(ready_inventory(), "registrations", [])
+    out = status("dropship_enabled", without_settings())
+    assert out.status == "pass" and "Inferred, not attested" in out.summary
+    assert out.summary.startswith("The console does not offer")
+    inv = without_settings(replace_frame(ready_inventory(), "registrations", []))
     assert status("dropship_enabled", inv).status == "manual"
     inv = with_gap(inv, "registrations", "GET /api/mdm/groups/og-uuid-570/enrollment-tokens", 404)
     assert status("dropship_enabled", inv).status == "error"
 
 
 def test_dropship_enabled_ignores_registrations_of_another_og() -> None:
-    inv = ready_inventory()
+    inv = without_settings()
     inv.registrations["og_uuid"] = ["other", "other"]
     assert status("dropship_enabled", inv).status == "manual"
 

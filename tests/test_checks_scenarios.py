@@ -99,6 +99,35 @@ def unchanged(t: dict[str, Any]) -> None:
     return None
 
 
+def _og(t: dict[str, Any], og_id: int) -> dict[str, Any]:
+    return next(o for o in t["org_groups"] if o["id"] == og_id)
+
+
+def dropship_disabled(t: dict[str, Any]) -> None:
+    _og(t, 570)["dropship"]["enabled"] = False
+
+
+def dropship_also_at_a_child(t: dict[str, Any]) -> None:
+    _og(t, 571)["dropship"] = {"enabled": True, "username": "rnd-staging", "password": "Pw-571x"}
+
+
+def console_without_dropship_settings(t: dict[str, Any]) -> None:
+    t["absent_endpoints"] = ["dropship_settings", "oem_sync"]
+
+
+def stale_oem_sync(t: dict[str, Any]) -> None:
+    _og(t, 570)["oem_sync_hours_ago"] = 24 * 12
+
+
+def never_synced(t: dict[str, Any]) -> None:
+    _og(t, 570).pop("oem_sync_hours_ago")
+
+
+def old_hub_on_a_device_the_lists_miss(t: dict[str, Any]) -> None:
+    device = next(d for d in t["devices"] if d["id"] == 1010)  # Hub installed by enrolment
+    device["apps"][0]["version"] = "20.8.0.2"
+
+
 Case = tuple[str, Callable[[dict[str, Any]], None], list[dict[str, Any]], str]
 CASES: list[Case] = [
     ("uem_version", old_console, attest(), "fail"),
@@ -117,7 +146,13 @@ CASES: list[Case] = [
     ),
     ("autodiscovery_domain", discovery_elsewhere, attest(), "fail"),
     ("dropship_customer_og", container_og, attest(), "fail"),
-    ("dropship_enabled", unchanged, attest(dropship_enabled=False), "fail"),
+    ("dropship_enabled", dropship_disabled, attest(), "fail"),
+    ("dropship_enabled", dropship_also_at_a_child, attest(), "fail"),
+    ("dropship_enabled", unchanged, attest(dropship_enabled=False), "warn"),
+    ("dropship_enabled", console_without_dropship_settings, attest(dropship_enabled=False), "fail"),
+    ("devices_registered", stale_oem_sync, attest(), "warn"),
+    ("devices_registered", never_synced, attest(), "warn"),
+    ("hub_version", old_hub_on_a_device_the_lists_miss, attest(), "fail"),
     ("dropship_tag", renamed_tag, attest(), "fail"),
     ("smart_group_tag_criteria", criteria_without_tag, attest(), "fail"),
     ("app_assignments_device_auto", on_demand_app, attest(), "fail"),

@@ -219,7 +219,7 @@ def test_progress_shows_on_a_terminal_and_not_with_quiet(tmp_path: Path) -> None
         return text
 
     shown = stderr_on_a_tty("demo", "--out", str(tmp_path / "a"), "--format", "json,md")
-    assert "Collecting from http://127.0.0.1" in shown and "device inventories: 12/12" in shown
+    assert "Collecting from http://127.0.0.1" in shown and "Hub versions: 12/12" in shown
     assert "Rendering md" in shown
     quiet = stderr_on_a_tty("--quiet", "demo", "--out", str(tmp_path / "b"), "--format", "json")
     assert quiet.strip() == ""

@@ -10,17 +10,20 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.minimum import DETAIL_ENDPOINTS, minimum_requests
+from bench.minimum import DETAIL_ENDPOINTS, by_route, minimum_requests
 from sim_helpers import tenant_config
 
 from audit import pipeline
 from audit.config import Config
-from audit.simulator import generate_tenant, load_scenario
+from audit.simulator import generate_tenant, load_scenario, render
+from audit.simulator.generator import HUB_APP
+from audit.simulator.tenant import device_uuid
 from audit.trim import trim_device_page, trim_inventory
 
 FIVE_DAYS_AGO = dt.date.today() - dt.timedelta(days=5)
@@ -28,8 +31,15 @@ FIVE_DAYS_AGO = dt.date.today() - dt.timedelta(days=5)
 
 @pytest.fixture(scope="module")
 def generated() -> dict[str, Any]:
-    """A small generated tenant: about 75 Windows devices in scope, no outdated Hub."""
-    return generate_tenant(400, windows_share=0.25, seed=7, outdated_hub_share=0.0)
+    """A small generated tenant: about 75 Windows devices in scope, no outdated Hub, and the
+    Hub not in the app catalogue (every device's Hub is read per device)."""
+    return generate_tenant(
+        400, windows_share=0.25, seed=7, outdated_hub_share=0.0, hub_in_catalog=0.0
+    )
+
+
+#: The Hub in the app catalogue for every device, for about half, for none.
+HUB_KINDS = {"hub-in-lists": 1.0, "hub-partly-in-lists": 0.5, "hub-not-in-catalogue": 0.0}
 
 
 def by_endpoint(server: Any) -> dict[str, int]:
@@ -64,6 +74,7 @@ def verdicts(results: dict[str, Any]) -> list[tuple[Any, ...]]:
 # -- no wasted requests -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("hub", list(HUB_KINDS))
 @pytest.mark.parametrize(
     ("knobs", "page_size"),
     [
@@ -73,22 +84,83 @@ def verdicts(results: dict[str, Any]) -> list[tuple[Any, ...]]:
     ],
 )
 def test_a_cold_run_makes_exactly_the_minimum(
-    generated: dict[str, Any],
     simulator: Any,
     tmp_path: Path,
     knobs: dict[str, Any],
     page_size: int,
+    hub: str,
 ) -> None:
-    server = simulator(generated, **knobs)
-    config, _ = tenant_config(server.url, generated, tmp_path)
+    tenant = generate_tenant(
+        400, windows_share=0.25, seed=7, outdated_hub_share=0.05, hub_in_catalog=HUB_KINDS[hub]
+    )
+    server = simulator(tenant, **knobs)
+    config, _ = tenant_config(server.url, tenant, tmp_path)
     snapshot = pipeline.collect(config)
-    minimum = minimum_requests(generated, page_size=page_size)
-    made = by_endpoint(server)
-    wanted = {k: v for k, v in minimum["by_endpoint"].items() if v}
-    assert made == wanted
+    minimum = minimum_requests(tenant, page_size=page_size)
+    assert by_endpoint(server) == by_route(minimum["by_endpoint"])
     assert len(server.log) == minimum["total"] == snapshot.stats["requests_sent"]
-    assert minimum["by_endpoint"]["device_apps"] == minimum["windows_in_scope"] > 50
+    assert minimum["windows_in_scope"] > 50
+    per_device = minimum["by_endpoint"]["device_app_search"]
+    if hub == "hub-in-lists":
+        assert per_device == 0 and minimum["by_endpoint"]["hub_devices"] >= 1
+    else:
+        assert per_device >= minimum["hub_read_per_device"] > 10
+    assert snapshot.stats["hub_versions_from_lists"] == minimum["hub_from_lists"]
     assert not snapshot.gaps
+
+
+def test_both_hub_routes_give_the_same_results(simulator: Any, tmp_path: Path) -> None:
+    """The same tenant with its Hub in the catalogue and without: the same verdicts and
+    versions; only the evidence's "Read from" column says which path each came from."""
+    results = {}
+    for name, share in HUB_KINDS.items():
+        tenant = generate_tenant(
+            400, windows_share=0.25, seed=7, outdated_hub_share=0.1, hub_in_catalog=share
+        )
+        server = simulator(tenant)
+        config, _ = tenant_config(server.url, tenant, tmp_path)
+        results[name] = pipeline.evaluate(pipeline.collect(config), config)
+    hub = {name: _check(r, "hub_version") for name, r in results.items()}
+    assert hub["hub-in-lists"]["status"] == "fail"
+    read_from = {name: {row[4] for row in h["evidence"]["rows"]} for name, h in hub.items()}
+    assert read_from["hub-in-lists"] == {"GET /api/mam/apps/internal/devices"}
+    assert read_from["hub-not-in-catalogue"] == {"GET /api/mdm/devices/{deviceUuid}/apps/search"}
+    assert len(read_from["hub-partly-in-lists"]) == 2
+    comparable = {name: _without_read_from(r) for name, r in results.items()}
+    assert comparable["hub-in-lists"] == comparable["hub-partly-in-lists"]
+    assert comparable["hub-in-lists"] == comparable["hub-not-in-catalogue"]
+
+
+def test_a_hub_catalogued_under_another_name_is_found_by_its_bundle_id(
+    simulator: Any, tmp_path: Path
+) -> None:
+    """No app is named like the Hub: the first device's Hub row gives the bundle id, which
+    finds the catalogue app in the apps list; the rest come from its app-centric list."""
+    tenant = generate_tenant(400, windows_share=0.25, seed=7, outdated_hub_share=0.0)
+    hub_app = next(a for a in tenant["apps"] if a["id"] == HUB_APP["id"])
+    hub_app.update(name="Windows agent (MSI)", bundle_id=render.app_bundle_id(HUB_APP))
+    server = simulator(tenant)
+    config, _ = tenant_config(server.url, tenant, tmp_path)
+    snapshot = pipeline.collect(config)
+    made = by_endpoint(server)
+    assert made["device_app_search"] == 1 and made["hub_devices"] == 1 and made["apps"] == 1
+    windows = minimum_requests(tenant)["windows_in_scope"]
+    assert snapshot.stats["hub_versions_from_lists"] == windows - 1
+    assert _check(pipeline.evaluate(snapshot, config), "hub_version")["status"] == "pass"
+
+
+def _check(results: dict[str, Any], check_id: str) -> dict[str, Any]:
+    return next(c for c in results["checks"] if c["id"] == check_id)
+
+
+def _without_read_from(results: dict[str, Any]) -> list[tuple[Any, ...]]:
+    out = []
+    for c in results["checks"]:
+        cols = c["evidence"]["columns"]
+        keep = [i for i, col in enumerate(cols) if col != "Read from"]
+        rows = sorted(tuple(row[i] for i in keep) for row in c["evidence"]["rows"])
+        out.append((c["id"], c["status"], c["summary"], rows))
+    return out
 
 
 def test_the_ready_scenario_costs_the_minimum_and_no_og_detail(
@@ -112,13 +184,15 @@ def test_no_inventory_for_devices_outside_scope_or_not_windows(
     server = simulator(generated)
     config, _ = tenant_config(server.url, generated, tmp_path)
     pipeline.collect(config)
-    asked = {int(e.path.rsplit("/", 2)[-2]) for e in server.log if e.endpoint == "device_apps"}
+    searched = [e.path for e in server.log if e.endpoint == "device_app_search"]
+    asked = {path.split("/")[4] for path in searched}
     subtree = {570, 571, 572, 573}
     expected = {
-        d["id"] for d in generated["devices"] if d["platform"] == "WinRT" and d["og_id"] in subtree
+        device_uuid(d)
+        for d in generated["devices"]
+        if d["platform"] == "WinRT" and d["og_id"] in subtree
     }
-    assert asked == expected
-    assert len(asked) == sum(1 for e in server.log if e.endpoint == "device_apps")
+    assert asked == expected and len(searched) == len(asked)
 
 
 # -- trimming keeps what the checks read ----------------------------------------------------
@@ -179,19 +253,27 @@ def test_device_trimming_drops_personal_fields_and_keeps_what_the_audit_reads() 
 def test_trimmed_snapshot_gives_the_same_results_as_an_untrimmed_reading(
     generated: dict[str, Any], simulator: Any, tmp_path: Path
 ) -> None:
-    """The records say what was trimmed, and the Hub verdict is read from what was kept."""
-    server = simulator(generated)
-    config, _ = tenant_config(server.url, generated, tmp_path)
+    """The records say what was trimmed, and the Hub verdict is read from what was kept:
+    the app search per device answers only the Hub's rows (nothing to trim), the
+    app-centric lists lose their user names, the device search its personal fields."""
+    tenant = generate_tenant(400, windows_share=0.25, seed=7, hub_in_catalog=0.5)
+    server = simulator(tenant)
+    config, _ = tenant_config(server.url, tenant, tmp_path)
     snapshot = pipeline.collect(config)
-    inventories = [r for r in snapshot.requests if r["purpose"].startswith("device_apps:")]
-    assert inventories and all(r.get("trimmed") for r in inventories)
-    assert all(r["trimmed"]["rows_kept"] == 1 for r in inventories)
+    searches = [r for r in snapshot.requests if r["purpose"].startswith("device_app_search:")]
+    assert searches and not any(r.get("trimmed") for r in searches)
+    assert all(len(r["body"]["app_items"]) == 1 for r in searches)
+    lists = [r for r in snapshot.requests if r["purpose"].startswith("hub_devices:")]
+    assert lists and all("enrollment_user_name" in r["trimmed"]["fields_dropped"] for r in lists)
+    assert "enrollment_user_name" not in json.dumps([r["body"] for r in lists])
     pages = [r for r in snapshot.requests if r["purpose"] == "devices"]
     assert all("UserEmailAddress" in r["trimmed"]["fields_dropped"] for r in pages)
     results = pipeline.evaluate(snapshot, config)
     hub = next(c for c in results["checks"] if c["id"] == "hub_version")
-    assert hub["status"] == "pass", hub["summary"]
-    assert hub["evidence"]["total_rows"] == len(inventories)
+    assert hub["status"] == "fail", hub["summary"]  # 2% of the devices run an old Hub
+    per_device = {r["purpose"] for r in searches}
+    windows = minimum_requests(tenant)["windows_in_scope"]
+    assert snapshot.stats["hub_versions_from_lists"] + len(per_device) == windows
 
 
 # -- the budget ---------------------------------------------------------------------------------
@@ -213,7 +295,7 @@ def test_the_budget_is_never_exceeded_and_hub_version_warns_with_counts(
     # the budget went to the detail calls first: every one was made
     for endpoint in ("smart_group", "app_detail", "profile_detail"):
         assert made[endpoint] == minimum["by_endpoint"][endpoint]
-    read = made["device_apps"]
+    read = made["device_app_search"]
     listed = minimum["windows_in_scope"]
     assert read == budget - (minimum["total"] - listed) and read < listed
     assert snapshot.stats["inventories_cut_by_budget"] == listed - read

@@ -38,8 +38,9 @@ def test_minimal_config_gets_defaults(tmp_path: Path, secret_env: dict[str, str]
         "min_uem_version": "2105",
         "min_hub_version": "20.10",
         "attestation_max_age_days": 90,
+        "max_sync_age_days": 7,
     }
-    assert config.collect["concurrency"] == 8
+    assert config.collect["concurrency"] == 8 and config.collect["quota_wait_s"] == 120.0
     assert config.report["fail_on"] == "medium"
     assert config.secrets.password == secret_env["WS1_PASSWORD"]
     assert secret_env["WS1_PASSWORD"] not in repr(config) and "WS1_PASSWORD" in repr(config)

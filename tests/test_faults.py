@@ -35,6 +35,7 @@ from robust_helpers import (
     comparable,
     config_for,
     fast_sleeps,
+    per_device_fault,
     persistent_fault_run,
     sim_env,
     write_config,
@@ -230,14 +231,24 @@ OG_CHECKS = SMART_GROUP_CHECKS | {
         pytest.param(
             "ready", "502/api/mdm/devices/search:1.0", {"hub_version"}, id="device-search"
         ),
+        pytest.param("ready", per_device_fault(503), {"hub_version"}, id="device-app-inventories"),
         pytest.param(
-            "ready", "503/api/mdm/devices/1:1.0", {"hub_version"}, id="device-app-inventories"
+            "ready",
+            "503/api/mam/apps/internal/devices:1.0," + per_device_fault(503),
+            {"hub_version"},
+            id="hub-lists-and-inventories",
         ),
         pytest.param(
             "ready",
             "500/api/mdm/groups:1.0",
-            {"devices_registered", "dropship_enabled"},
+            {"devices_registered"},
             id="registrations",
+        ),
+        pytest.param(
+            "ready",
+            "503/api/system/groups/cc156ddf-a5cb-5dfb-8352-2accb448b7ea/dropship:1.0",
+            {"dropship_enabled"},
+            id="dropship-settings",
         ),
         pytest.param(
             "ready", "503/autodiscovery:1.0", {"autodiscovery_domain"}, id="discovery-service"
@@ -249,7 +260,7 @@ OG_CHECKS = SMART_GROUP_CHECKS | {
             "not-ready", "503/api/system/groups/search:1.0", OG_CHECKS, id="og-search-not-ready"
         ),
         pytest.param(
-            "not-ready", "503/api/mdm/devices/1:1.0", {"hub_version"}, id="inventories-not-ready"
+            "not-ready", per_device_fault(503), {"hub_version"}, id="inventories-not-ready"
         ),
     ],
 )
@@ -277,7 +288,13 @@ def test_persistent_fault_matrix(
             assert status in cells and "GET " in cells, check["evidence"]
         else:
             assert check["status"] == before[check["id"]], (check["id"], check["summary"])
-    assert pipeline_exit(audit.results) == 2
+    assert pipeline_exit(audit.results) == _expected_exit(audit.results, needing)
+
+
+def _expected_exit(results: dict[str, Any], needing: set[str]) -> int:
+    """2 when an error counts for readiness (medium or above: devices_registered is low)."""
+    blocking = any(c["id"] in needing and c.get("blocking") for c in results["checks"])
+    return 2 if blocking else 1
 
 
 def pipeline_exit(results: dict[str, Any]) -> int:
@@ -451,7 +468,7 @@ def test_oauth_token_endpoint_failures_exit_4_with_a_clear_line(
         ),
         pytest.param(
             "missing/api/mdm/groups:1.0",
-            {"devices_registered", "dropship_enabled"},
+            {"devices_registered"},
             "have no serial number",
             id="missing-registration-fields",
         ),
@@ -488,7 +505,7 @@ def test_wrong_shapes_never_crash_and_say_why(
     for check in audit.results["checks"]:
         if before[check["id"]] == "pass" and check["id"] not in needing:
             assert check["status"] in ("pass", "error"), (check["id"], check["summary"])
-    assert pipeline_exit(audit.results) == 2
+    assert pipeline_exit(audit.results) == _expected_exit(audit.results, needing)
     assert (tmp_path / "out" / "report.html").stat().st_size > 0
 
 

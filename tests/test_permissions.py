@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from robust_helpers import cli_in_process, fast_sleeps, sim_env, write_config
+from robust_helpers import cli_in_process, fast_sleeps, per_device_fault, sim_env, write_config
 from sim_helpers import tenant_config
 
 from audit import pipeline
@@ -66,19 +66,21 @@ def test_a_403_on_the_tags_search_is_exit_2_with_every_report_written(
 def test_a_403_on_the_inventories_stops_asking_for_them(
     simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tenant = generate_tenant(400, windows_share=0.25, seed=7, outdated_hub_share=0.0)
-    server = simulator(tenant, faults="403/api/mdm/devices/1:1.0")  # /devices/1xxxx/apps
+    tenant = generate_tenant(
+        400, windows_share=0.25, seed=7, outdated_hub_share=0.0, hub_in_catalog=0.0
+    )
+    server = simulator(tenant, faults=per_device_fault(403))  # /devices/{uuid}/apps/search
     config, _ = tenant_config(
         server.url, tenant, tmp_path, overrides={"collect": {"concurrency": 2}}
     )
     with fast_sleeps(monkeypatch):
         snapshot = pipeline.collect(config)
     results = pipeline.evaluate(snapshot, config)
-    asked = [e for e in server.log if e.endpoint == "device_apps"]
+    asked = [e for e in server.log if e.endpoint == "device_app_search"]
     windows = sum(1 for d in tenant["devices"] if d["platform"] == "WinRT" and d["og_id"] != 580)
     # only the requests already queued when the first 403 came back were sent
     assert 1 <= len(asked) <= 4 < windows and all(e.status == 403 for e in asked)
-    skipped = next(g for g in snapshot.gaps if g["purpose"] == "device_apps")
+    skipped = next(g for g in snapshot.gaps if g["purpose"] == "device_app_search")
     assert skipped["kind"] == "permission"
     assert f"{windows - len(asked)} more request(s) not sent" in skipped["reason"]
     hub = next(c for c in results["checks"] if c["id"] == "hub_version")

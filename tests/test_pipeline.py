@@ -81,8 +81,13 @@ def test_inventory_scope_excludes_sibling_customer(simulator: Any, tmp_path: Pat
 def test_device_inventory_only_for_windows_devices_in_scope(simulator: Any, tmp_path: Path) -> None:
     _, snapshot, _server = audit(simulator, tmp_path)
     inv = build_inventory(snapshot)
-    device_calls = [r for r in snapshot.requests if str(r["purpose"]).startswith("device_apps:")]
-    assert len({r["purpose"] for r in device_calls}) == len(inv.devices)
+    per_device = ("device_app_search:", "device_apps:")
+    device_calls = [r for r in snapshot.requests if str(r["purpose"]).startswith(per_device)]
+    from_lists = snapshot.stats["hub_versions_from_lists"]
+    assert from_lists > 0 and len({r["purpose"] for r in device_calls}) + from_lists == len(
+        inv.devices
+    )
+    assert set(inv.devices["inventory_read"]) == {True}
     assert all(r["method"] == "GET" for r in snapshot.requests if r["purpose"] != "oauth_token")
 
 

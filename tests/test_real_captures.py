@@ -215,6 +215,40 @@ def test_the_hub_versions_of_the_two_windows_devices(captured: Any) -> None:
     assert check(results, "autodiscovery_domain")["status"] == "pass"
 
 
+def test_a_console_without_the_app_search_has_the_inventories_read_instead(
+    captured: Any,
+) -> None:
+    """No capture has the app search per device, the Hub's app-centric lists, the Drop Ship
+    settings or the last OEM sync: the replay answers them as a console without them does
+    (IIS's HTML 404). The first device's search tells, the inventories are read instead,
+    and nothing of it is a gap in the Hub verdict."""
+    server, inv, results = captured
+    searches = [r for r in server.log if r[1].endswith("/apps/search") and "/mdm/" in r[1]]
+    assert [r[3] for r in searches] == [404]  # the first device only, then the inventories
+    assert len(server.requests("device_apps")) == 2
+    assert set(inv.devices["hub_source"]) == {"GET /api/mdm/devices/{id}/apps"}
+    assert not [g for g in inv.gaps if g.purpose.startswith("device_app_search")]
+    assert check(results, "hub_version")["status"] == "pass"
+    # no app of the captured catalogue is the Hub, nor has the bundle id of its row
+    assert [r for r in server.log if "bundleid" in r[2]] and not [
+        r for r in server.log if "/apps/internal/devices" in r[1]
+    ]
+
+
+def test_an_older_console_without_the_drop_ship_endpoints_falls_back_and_says_so(
+    tmp_path: Path,
+) -> None:
+    server, inv, results = audit(Replay(token_details=second_token_detail()), tmp_path)
+    assert inv.dropship_settings is None and inv.oem_sync is None
+    assert {
+        r[3] for r in server.log if r[1].endswith(("/dropship-provisioning", "/last-sync"))
+    } == {404}
+    enabled = check(results, "dropship_enabled")
+    assert enabled["summary"].startswith("The console does not offer")
+    assert "dropship" not in results or "from_api" not in results["dropship"]
+    assert "last OEM sync not read (HTTP 404)" in check(results, "devices_registered")["summary"]
+
+
 # -- enrollment tokens: list, then details -------------------------------------------------------
 
 

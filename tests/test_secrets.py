@@ -9,6 +9,13 @@ is exercised, with and without ``--debug``, including failing runs (401, 403, to
 an unreachable tenant, a persistent 503, a garbled answer). Every file written (PDFs
 decoded, attachments included), the snapshots, stdout and stderr are searched for each
 secret in the forms it could take (raw, JSON-escaped, URL-encoded, base64).
+
+The Drop Ship staging password, which the tenant's own Drop Ship settings answer carries in
+clear text, is a secret too: redacted by field name when the answer is recorded (even when
+the answer is cut off and kept as text), learnt, and then redacted wherever the tenant
+echoes it. Every file's bytes are searched for it as UTF-8, UTF-16 (both byte orders),
+their base64, and a PDF's hexadecimal UTF-16 string, besides the decoded PDF text
+(compressed streams inflated).
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ from typing import Any
 import pytest
 from robust_helpers import (
     KNOWN_SECRETS,
+    STAGING_PASSWORD,
     every_file,
     file_text,
     known_secret_tenant,
     persistent_fault_run,
+    secret_byte_forms,
     secret_forms,
     sim_env,
     write_config,
@@ -33,7 +42,7 @@ from robust_helpers import (
 )
 
 from audit.simulator import SimulatorServer, load_scenario
-from audit.uem.recorder import scrub_payload_secrets
+from audit.uem.recorder import redact_secret_fields, scrub_payload_secrets
 
 USERNAME = "auditor"
 #: The local admin password set by the scenarios' Custom Settings profile (Accounts CSP).
@@ -62,6 +71,9 @@ def _echoing_tenant() -> dict[str, Any]:
     tenant["devices"][0]["name"] = f"echo {KNOWN_SECRETS['password']}"
     tenant["apps"][0]["name"] = f"key {KNOWN_SECRETS['tenant_code']} in a name"
     tenant["tags"][1]["name"] = f"pair {_pair(USERNAME, KNOWN_SECRETS['password'])}"
+    # the staging password, learnt from the Drop Ship settings, echoed in other answers
+    tenant["devices"][1]["name"] = f"staging {STAGING_PASSWORD} echo"
+    tenant["profiles"][1]["name"] = f"{STAGING_PASSWORD}"
     return tenant
 
 
@@ -78,7 +90,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "echo": SimulatorServer(_echoing_tenant()).start(),
         "401": SimulatorServer(tenant, faults="401:1.0").start(),
         "garbled": SimulatorServer(
-            tenant, faults="malformed/api/mdm/profiles:1.0,truncate/api/mdm/devices:0.5"
+            tenant,
+            faults="malformed/api/mdm/profiles:1.0,truncate/api/mdm/devices:0.5,"
+            "malformed/api/system/groups/cc156ddf-a5cb-5dfb-8352-2accb448b7ea/dropship:1.0",
         ).start(),
     }
     try:
@@ -217,10 +231,15 @@ def _secrets(tokens: list[str]) -> dict[str, str]:
         "wrong client secret": WRONG["client_secret"],
         "wrong basic pair": _pair(USERNAME, WRONG["password"]),
         "SyncML local admin password": SYNCML_PASSWORD,
+        "Drop Ship staging password": STAGING_PASSWORD,
     }
     # the demo's own (simulated) credentials are treated as secrets too
     for scenario in ("ready", "not-ready"):
-        creds = load_scenario(scenario)["credentials"]
+        data = load_scenario(scenario)
+        for og in data["org_groups"]:
+            if (og.get("dropship") or {}).get("password"):
+                values[f"{scenario} {og['group_id']} staging password"] = og["dropship"]["password"]
+        creds = data["credentials"]
         values[f"{scenario} demo password"] = creds["password"]
         values[f"{scenario} demo tenant code"] = creds["tenant_code"]
         values[f"{scenario} demo basic pair"] = _pair(creds["username"], creds["password"])
@@ -267,6 +286,64 @@ def test_no_secret_in_any_file_written(runs: dict[str, Any]) -> None:
         for what, value in secrets.items():
             for form in secret_forms(value):
                 assert form not in text, f"{what} leaked into {path}"
+
+
+def test_the_staging_password_is_in_no_file_in_any_encoding(runs: dict[str, Any]) -> None:
+    """UTF-8, UTF-16 either way, base64 of both, a PDF's hex string; PDFs also decoded."""
+    secrets = _secrets(runs["tokens"])
+    staging = {k: v for k, v in secrets.items() if "staging password" in k}
+    assert len(staging) >= 4  # the known tenant's and the demo scenarios'
+    files = [
+        f for f in every_file(runs["base"]) + every_file(runs["shared"]) if f.suffix != ".toml"
+    ]
+    assert any(f.suffix == ".pdf" for f in files)
+    for path in files:
+        raw = path.read_bytes()
+        text = file_text(path) if path.suffix == ".pdf" else ""
+        for what, value in staging.items():
+            for form in secret_byte_forms(value):
+                assert form not in raw, f"{what} leaked into {path} as {form!r}"
+            for form in secret_forms(value):
+                assert form not in text, f"{what} leaked into the text of {path}"
+
+
+def test_the_staging_password_is_redacted_where_the_settings_are_read(
+    runs: dict[str, Any],
+) -> None:
+    data = json.loads((runs["base"] / "collect" / "snapshot.json").read_text())
+    [settings] = [r for r in data["requests"] if r["purpose"] == "dropship_settings"]
+    assert settings["body"]["password"] == "[REDACTED]"
+    assert settings["body"]["username"] == "dropship-contoso"  # the rest is kept
+    run = json.loads((runs["out"]["run"] / "results.json").read_text())
+    assert run["dropship"]["from_api"] == {
+        "username": "dropship-contoso",
+        "enabled": True,
+        "endpoint": "GET /api/system/groups/{uuid}/dropship-provisioning",
+    }
+    # the garbled answer (cut in half, kept as text) has the value redacted as far as it goes
+    garbled = json.loads((runs["out"]["gar"] / "snapshot.json").read_text())
+    texts = [r["body"] for r in garbled["requests"] if r["purpose"] == "dropship_settings"]
+    assert texts and all(isinstance(t, str) and '"password": "[REDACTED]' in t for t in texts)
+
+
+def test_a_settings_answer_cut_anywhere_keeps_no_prefix_of_the_password() -> None:
+    body = json.dumps(
+        {
+            "enable_dropship_provisioning": True,
+            "username": "dropship-contoso",
+            "password": STAGING_PASSWORD,
+            "sub_organization_groups": [],
+        }
+    )
+    opening = '"password": "'
+    for cut in range(len(body) + 1):
+        scrubbed, learnt = redact_secret_fields(body[:cut])
+        assert opening + STAGING_PASSWORD[0] not in scrubbed, cut
+        assert learnt in ([], [STAGING_PASSWORD]), (cut, learnt)
+    assert redact_secret_fields(json.loads(body)) == (
+        {**json.loads(body), "password": "[REDACTED]"},
+        [STAGING_PASSWORD],
+    )
 
 
 def test_configs_hold_no_secret_values(runs: dict[str, Any]) -> None:
@@ -402,3 +479,29 @@ def test_signing_secrets_and_notify_urls_never_reach_any_output(
     for text in texts:
         for form in leaks:
             assert form not in text
+
+
+def test_a_learnt_staging_password_is_scrubbed_before_and_after_and_from_printed_lines() -> None:
+    from audit.redact import scrub
+    from audit.uem.recorder import Recorder
+
+    secret = "Stg-Learnt-0nce-77aa"
+    recorder = Recorder()
+    earlier = recorder.record(
+        purpose="devices", method="GET", path="/x", status=200, body={"name": f"pc {secret}"}
+    )
+    assert secret in json.dumps(earlier.body)  # not known yet
+    settings = json.dumps({"username": "u", "password": secret, "sub": [{"Password": "****"}]})
+    recorder.record(
+        purpose="dropship_settings",
+        method="GET",
+        path="/y",
+        status=200,
+        body=json.loads(settings),
+        raw=settings.encode(),
+    )
+    later = recorder.record(purpose="x", method="GET", path="/z", status=200, body=[secret])
+    dump = json.dumps(recorder.to_list())
+    assert secret not in dump and later.body == ["[REDACTED]"]
+    assert scrub(f"error: {secret}") == "error: [REDACTED]"
+    assert "****" not in recorder.redactor._secrets  # a mask is not learnt

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,10 +107,20 @@ def _platform_match(platform: str, wanted: str | None) -> bool:
 class UemApi:
     """Routes and answers API requests for one tenant index (thread-safe, read-only)."""
 
-    def __init__(self, index: TenantIndex, *, page_size_cap: int | None = None) -> None:
+    def __init__(
+        self,
+        index: TenantIndex,
+        *,
+        page_size_cap: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if page_size_cap is not None and page_size_cap < 1:
             raise ValueError("page_size_cap must be at least 1")
         self.index = index
+        #: Times given in hours ago are rendered before the start of the UTC day the
+        #: simulator started (not before each request): the same answer all day long.
+        now = clock()
+        self.day_start = now - now % 86_400
         self.page_size_cap = page_size_cap
         self._device_scopes: dict[tuple[int | None, str], list[Row]] = {}
         self._token_index: dict[str, dict[str, tuple[Row, int]]] = {}
@@ -306,6 +317,10 @@ class UemApi:
             if _platform_match(a.get("platform", "WinRT"), params.get("platform"))
             and _contains(a["name"], params.get("applicationname"))
             and (
+                not params.get("bundleid")
+                or render.app_bundle_id(a).casefold() == params["bundleid"].casefold()
+            )
+            and (
                 not params.get("type")
                 or a.get("app_type", "Internal").lower() == params["type"].lower()
             )
@@ -378,6 +393,105 @@ class UemApi:
         return self._v1_list(
             call, "DeviceApps", list(device.get("apps", ())), render.device_app_row
         )
+
+    def device_app_search(self, call: Call) -> Reply:
+        """``AppV1PagedSearchResultsModel``: the device's apps whose name or versions
+        contain ``searchtext`` (all of them without one), 500 a page."""
+        device = self.index.device_by_uuid.get(call.groups[0])
+        if device is None:
+            raise ApiError(404, "Device not found.", 1005)
+        text = call.params.get("searchtext") or None
+        rows = [
+            a
+            for a in device.get("apps", ())
+            if _contains(a.get("name", ""), text) or _contains(a.get("version", ""), text)
+        ]
+        chunk, _page, _size = self._page(call, rows)
+        return Reply(
+            200,
+            {"app_items": [render.device_app_item(a) for a in chunk], "TotalResults": len(rows)},
+        )
+
+    def _device_pool(self, call: Call) -> list[Row]:
+        """The devices an app-centric list sees: the subtree of ``organizationgroupuuid``
+        (every device without one), of platform ``devicetype`` when given."""
+        og_uuid = (call.params.get("organizationgroupuuid") or "").lower()
+        if og_uuid:
+            og = self.index.og_by_uuid.get(og_uuid)
+            if og is None:
+                raise ApiError(404, "Organization group not found.", 6008)
+            og_id: int | None = og["id"]
+        else:
+            og_id = None
+        return self._devices(og_id, call.params.get("devicetype"))
+
+    def _app_devices(
+        self, call: Call, apps: list[Row], *, same_version: bool, default_installed: bool
+    ) -> Reply:
+        """``DevicesPagedSearchResultsModel``: the devices of the pool with one of ``apps``
+        installed (a device's app row of the same bundle id, tracked by the catalogue:
+        ``in_catalog``), filtered by the documented flags; by default assigned ones only."""
+        flags = {
+            k: call.params.get(k, "").strip().lower() == "true"
+            for k in ("isassigned", "isnotassigned", "isinstalled")
+        }
+        none_given = not any(flags.values())
+        assigned = any(a.get("assignments") for a in apps)
+        wanted = (
+            (flags["isinstalled"] or (none_given and default_installed))
+            or (assigned and (flags["isassigned"] or none_given))
+            or (not assigned and flags["isnotassigned"])
+        )
+        bundles = {render.app_bundle_id(a): a for a in apps}
+        rows: list[Row] = []
+        for device in self._device_pool(call) if wanted else ():
+            for installed in device.get("apps", ()):
+                app = bundles.get(render.app_bundle_id(installed))
+                if app is None or not installed.get("in_catalog", True):
+                    continue
+                if same_version and str(installed.get("version")) != str(app.get("version")):
+                    continue
+                rows.append(render.hub_device_row(self.index, device, installed, app, assigned))
+                break
+        chunk, _page, _size = self._page(call, rows)
+        return Reply(200, {"devices": chunk, "TotalResults": len(rows)})
+
+    def hub_devices(self, call: Call) -> Reply:
+        """The devices of an internal app at the application level (every version)."""
+        bundle = call.params.get("bundleid") or ""
+        app_og = (call.params.get("apporganizationgroupuuid") or "").lower()
+        if not bundle or not app_og:
+            raise ApiError(422, "bundleid and apporganizationgroupuuid are required.", 1012)
+        apps = [
+            a
+            for a in self.index.apps.values()
+            if a.get("app_type", "Internal") == "Internal"
+            and render.app_bundle_id(a).casefold() == bundle.casefold()
+            and self.index.ogs[a["og_id"]]["uuid"].lower() == app_og
+        ]
+        if not apps:
+            raise ApiError(404, "Application not found.", 1005)
+        return self._app_devices(call, apps, same_version=False, default_installed=False)
+
+    def hub_app_devices(self, call: Call) -> Reply:
+        """The devices of one app at the version level (a public app: any version)."""
+        app = self.index.app_by_uuid.get(call.groups[0])
+        if app is None:
+            raise ApiError(404, "Application not found.", 1005)
+        internal = app.get("app_type", "Internal") == "Internal"
+        return self._app_devices(call, [app], same_version=internal, default_installed=False)
+
+    def dropship_settings(self, call: Call) -> Reply:
+        og = self.index.og_by_uuid.get(call.groups[0])
+        if og is None:
+            raise ApiError(404, "Organization group not found.", 6008)
+        return Reply(200, render.dropship_settings(self.index, og))
+
+    def oem_sync(self, call: Call) -> Reply:
+        og = self.index.og_by_uuid.get(call.groups[0])
+        if og is None:
+            raise ApiError(404, "Organization group not found.", 6008)
+        return Reply(200, render.oem_sync(og, self.day_start))
 
     def _tokens(self, og_uuid: str) -> list[tuple[Row, int]]:
         """The registrations an OG's token list holds (the OG's subtree), in list order."""
@@ -455,6 +569,21 @@ ROUTES: tuple[Route, ...] = (
     _route("profile_detail", rf"/api/mdm/profiles/{_ID}", (2,), UemApi.profile_detail),
     _route("devices", r"/api/mdm/devices/search", (1,), UemApi.devices),
     _route("device_apps", rf"/api/mdm/devices/{_ID}/apps", (1,), UemApi.device_apps),
+    _route(
+        "device_app_search",
+        rf"/api/mdm/devices/{_UUID}/apps/search",
+        (1,),
+        UemApi.device_app_search,
+    ),
+    _route("hub_devices", r"/api/mam/apps/internal/devices", (1,), UemApi.hub_devices),
+    _route("hub_app_devices", rf"/api/mam/apps/{_UUID}/devices", (1,), UemApi.hub_app_devices),
+    _route(
+        "dropship_settings",
+        rf"/api/system/groups/{_UUID}/dropship-provisioning",
+        (1,),
+        UemApi.dropship_settings,
+    ),
+    _route("oem_sync", rf"/api/mdm/groups/{_UUID}/last-sync", (1,), UemApi.oem_sync),
     _route(
         "registrations", rf"/api/mdm/groups/{_UUID}/enrollment-tokens", (1,), UemApi.registrations
     ),

@@ -48,18 +48,45 @@ _KIND = {"WinRT": "LT", "Apple": "IOS", "Android": "AND"}
 _CUSTOMER, _CHILD, _SIBLING = (570, "CON"), (571, "RND"), (580, "FAB")
 
 
-def _app(name: str, version: str, kind: str) -> dict[str, Any]:
-    return {"name": name, "version": version, "status": "Installed", "type": kind}
+#: The Hub as a catalogue app of the customer OG (when ``hub_in_catalog`` is above 0).
+HUB_APP = {
+    "id": 130,
+    "uuid": "3f6c1a52-9b0e-4d8f-a6c2-5e7d9b1a0130",
+    "name": HUB_NAME,
+    "version": CURRENT_HUBS[0],
+    "app_type": "Internal",
+    "platform": "WinRT",
+    "status": "Active",
+    "og_id": 570,
+    "install_options": True,
+    "install_context": "Device",
+    "assignments": [],
+}
 
 
-def _inventories() -> tuple[list[tuple[dict[str, Any], ...]], ...]:
-    """Shared Windows inventories: (current Hub, outdated Hub, no Hub) x extra-app combos."""
+def _app(name: str, version: str, kind: str, **more: Any) -> dict[str, Any]:
+    return {"name": name, "version": version, "status": "Installed", "type": kind, **more}
+
+
+Inventories = list[tuple[dict[str, Any], ...]]
+
+
+def _inventories() -> tuple[Inventories, Inventories, Inventories, Inventories, Inventories]:
+    """Shared Windows inventories: current Hub, outdated Hub (each tracked by the catalogue
+    app, then the same installed by enrolment, which the app-centric lists miss), no Hub;
+    times the extra-app combos."""
     extras = [tuple(_app(*_EXTRAS[i]) for i in combo) for combo in _EXTRA_COMBOS]
 
-    def with_hub(versions: tuple[str, ...]) -> list[tuple[dict[str, Any], ...]]:
-        return [(_app(HUB_NAME, v, "Internal"), *e) for v in versions for e in extras]
+    def with_hub(versions: tuple[str, ...], **more: Any) -> Inventories:
+        return [(_app(HUB_NAME, v, "Internal", **more), *e) for v in versions for e in extras]
 
-    return with_hub(CURRENT_HUBS), with_hub(OUTDATED_HUBS), extras
+    return (
+        with_hub(CURRENT_HUBS),
+        with_hub(OUTDATED_HUBS),
+        with_hub(CURRENT_HUBS, in_catalog=False),
+        with_hub(OUTDATED_HUBS, in_catalog=False),
+        extras,
+    )
 
 
 def _share(name: str, value: float) -> float:
@@ -77,6 +104,7 @@ def generate_tenant(
     missing_hub_share: float = 0.0,
     sibling_share: float = 0.2,
     registrations: int | None = None,
+    hub_in_catalog: float = 1.0,
     name: str | None = None,
 ) -> dict[str, Any]:
     """A deterministic tenant like ``ready`` with ``devices`` generated devices.
@@ -88,7 +116,10 @@ def generate_tenant(
     no Hub in their inventory (pass 0 for both to get a fully ready tenant).
     ``registrations`` Drop Ship registrations with the tag ``RnD`` are made at the
     customer OG (default: one per ten in-scope Windows devices, at least 6), two thirds
-    of them matching enrolled devices.
+    of them matching enrolled devices. ``hub_in_catalog``: the share of the Hubs installed
+    on in-scope Windows devices that the Hub's catalogue app (an internal app of the
+    customer OG) tracks, so that its app-centric device list shows them; the others were
+    installed by enrolment. 0: the Hub is not in the catalogue at all.
     """
     if devices < 0:
         raise ValueError("devices must not be negative")
@@ -97,6 +128,7 @@ def generate_tenant(
         ("sibling_share", sibling_share),
         ("outdated_hub_share", outdated_hub_share),
         ("missing_hub_share", missing_hub_share),
+        ("hub_in_catalog", hub_in_catalog),
     ):
         _share(label, value)
     if outdated_hub_share + missing_hub_share > 1.0:
@@ -110,7 +142,9 @@ def generate_tenant(
         f"outdated Hub and {missing_hub_share:.0%} have none."
     )
     rng = random.Random(seed)
-    current, outdated, no_hub = _inventories()
+    # A second stream, so the devices are the same whatever hub_in_catalog says.
+    catalog_rng = random.Random(f"hub-in-catalog:{seed}")
+    current, outdated, current_enrolled, outdated_enrolled, no_hub = _inventories()
     mobile = (_app("Intelligent Hub", "24.10", "Public"),)
     seen_pool = [
         f"2025-11-{1 + (k % 28):02d}T{k % 24:02d}:{(k * 7) % 60:02d}:{(k * 13) % 60:02d}"
@@ -139,6 +173,12 @@ def generate_tenant(
                 pool = no_hub
             else:
                 pool = current
+            if (
+                og_id != _SIBLING[0]
+                and pool is not no_hub
+                and catalog_rng.random() >= hub_in_catalog
+            ):
+                pool = outdated_enrolled if pool is outdated else current_enrolled
             apps: tuple[dict[str, Any], ...] = pool[rng.randrange(len(pool))]
         else:
             platform = "Apple" if rng.random() < 0.6 else "Android"
@@ -164,6 +204,9 @@ def generate_tenant(
         if platform == "WinRT" and og_id != _SIBLING[0]:
             in_scope_windows.append(serial)
     tenant["devices"] = rows
+    tenant["apps"] = [a for a in tenant["apps"] if a["id"] != HUB_APP["id"]]
+    if hub_in_catalog > 0:
+        tenant["apps"].append(dict(HUB_APP))
 
     customer_uuid = next(og["uuid"] for og in tenant["org_groups"] if og["id"] == _CUSTOMER[0])
     count = max(6, len(in_scope_windows) // 10) if registrations is None else registrations

@@ -77,9 +77,10 @@ def error_body(message: str, code: int) -> dict[str, Any]:
     return {"errorCode": code, "message": message, "activityId": str(uuid.uuid4())}
 
 
-def next_midnight_utc() -> int:
-    """Epoch seconds of the next UTC midnight (when the daily quota resets)."""
-    now = int(time.time())
+def next_midnight_utc(now_s: float | None = None) -> int:
+    """Epoch seconds of the next UTC midnight after ``now_s`` (default: now), when the daily
+    quota resets."""
+    now = int(time.time() if now_s is None else now_s)
     return now - now % 86_400 + 86_400
 
 
@@ -332,7 +333,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         fault = faults.for_request(path) if faults else None
         if fault is not None and self._apply_fault(fault, entry, headers):
             return
-        if resolved is None:  # not routed: IIS answers its HTML page, whatever the credentials
+        if resolved is None or resolved[0].name in sim.index.absent_endpoints:
+            # not routed (or not on this simulated console): IIS answers its HTML page,
+            # whatever the credentials
             entry.status = 404
             module = (path.split("/")[2:3] or ["api"])[0].title()
             page = _IIS_NOT_FOUND.replace("{module}", module).encode()
@@ -467,8 +470,6 @@ def _exc_headers(exc: ApiError) -> dict[str, str]:
     """Extra headers for an error answer (authentication challenges)."""
     if exc.status == 401:
         return {"WWW-Authenticate": 'Basic realm="AirWatch", Bearer'}
-    if exc.status == 429:
-        return {"Retry-After": str(max(1, next_midnight_utc() - int(time.time())))}
     return {}
 
 

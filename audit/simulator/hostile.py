@@ -105,4 +105,6 @@ def hostile_tenant() -> dict[str, Any]:
         reg["friendly_name"] = name
         reg["tags"] = [DROPSHIP_TAG if t == "RnD" else t for t in reg.get("tags", [])]
     tenant["discovery"]["contoso.com"]["greenbox_url"] = JS_URL
+    customer = next(og for og in tenant["org_groups"] if og["id"] == 570)
+    customer["dropship"]["username"] = FORMULAS[4]  # the staging username the API shows
     return validate_tenant(tenant)

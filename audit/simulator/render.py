@@ -13,19 +13,25 @@ renders are deterministic.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid as uuidlib
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from audit.simulator.tenant import PLATFORM_IDS, TenantIndex
+from audit.simulator.tenant import PLATFORM_IDS, TenantIndex, device_uuid
 
 __all__ = [
+    "app_bundle_id",
     "app_detail",
     "app_row",
+    "device_app_item",
     "device_app_row",
     "device_row",
     "discovery_body",
+    "dropship_settings",
+    "hub_device_row",
+    "oem_sync",
     "og_child_row",
     "og_detail",
     "og_row_v1",
@@ -68,6 +74,13 @@ def _created_on(ident: int) -> str:
 def _identifier(name: str) -> str:
     """A stable MSI-style product code for an app name."""
     return "{" + str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, name)).upper() + "}"
+
+
+def app_bundle_id(app: Row) -> str:
+    """The bundle id of a catalogue app (``bundle_id``) or of a device's app row
+    (``identifier``); by default one derived from the name, the same for both."""
+    given = app.get("bundle_id") or app.get("identifier")
+    return str(given) if given else _identifier(str(app.get("name", "")))
 
 
 def _platform_id(platform: str) -> int:
@@ -226,7 +239,7 @@ def app_row(index: TenantIndex, app: Row) -> dict[str, Any]:
         "Id": _v1_id(app["id"]),
         "Uuid": app["uuid"],
         "ApplicationName": app["name"],
-        "BundleId": app.get("bundle_id", _identifier(app["name"])),
+        "BundleId": app_bundle_id(app),
         "AppVersion": app.get("version", "1.0.0.0"),
         "ActualFileVersion": app.get("version", "1.0.0.0"),
         "AppType": app.get("app_type", "Internal"),
@@ -316,7 +329,7 @@ def app_detail(index: TenantIndex, app: Row) -> dict[str, Any]:
         "id": app["id"],
         "uuid": app["uuid"],
         "ApplicationName": app["name"],
-        "AppId": app.get("bundle_id", _identifier(app["name"])),
+        "AppId": app_bundle_id(app),
         "ActualFileVersion": app.get("version", "1.0.0.0"),
         "AirwatchAppVersion": "0.0.0.0",
         "BuildVersion": app.get("version", "1.0.0.0"),
@@ -417,7 +430,7 @@ def profile_detail(index: TenantIndex, profile: Row) -> dict[str, Any]:
 def device_row(index: TenantIndex, device: Row) -> dict[str, Any]:
     """A v1 device search row (fields as listed in UEM_API.md section 2)."""
     ident = device["id"]
-    uuid = str(device.get("uuid") or uuidlib.UUID(int=ident, version=4))
+    uuid = device_uuid(device)
     platform = device["platform"]
     og = index.ogs[device["og_id"]]
     models = _MODELS.get(platform, ("Unknown",))
@@ -477,10 +490,98 @@ def device_app_row(app: Row) -> dict[str, Any]:
         "BuildVersion": app.get("build_version", version),
         "Status": _APP_STATUS.get(status, "unknown"),
         "Size": str(app.get("size_kb", 0)),
-        "ApplicationIdentifier": app.get("identifier") or _identifier(str(app.get("name", ""))),
+        "ApplicationIdentifier": app_bundle_id(app),
         "Type": app.get("type", "Internal"),
         "IsManaged": app.get("managed", True),
     }
+
+
+def device_app_item(app: Row) -> dict[str, Any]:
+    """A row of ``/mdm/devices/{uuid}/apps/search`` (``AppItemV1Model``)."""
+    name = str(app.get("name", ""))
+    status = str(app.get("status", "Installed")).replace(" ", "").lower()
+    installed = status == "installed"
+    return {
+        "name": name,
+        "display_name": name,
+        "bundle_id": app_bundle_id(app),
+        "application_uuid": str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"app:{name}")),
+        "installed_version": str(app.get("version", "")) if installed else "",
+        "installed_status": "Installed" if installed else "NotInstalled",
+        "assigned_version": str(app.get("version", "")),
+        "assignment_status": "Assigned" if app.get("managed", True) else "NotAssigned",
+        "size": str(app.get("size_kb", 0) * 1024),
+    }
+
+
+def hub_device_row(
+    index: TenantIndex, device: Row, installed: Row, app: Row, assigned: bool
+) -> dict[str, Any]:
+    """A row of the app-centric device lists (``DevicesPagedSearchResultsModel.devices[]``,
+    ``DeviceInfoModel``): one device with catalogue app ``app`` installed (``installed`` is
+    the device's app row)."""
+    version = str(installed.get("version", ""))
+    return {
+        "device_id": device["id"],
+        "device_uuid": device_uuid(device),
+        "friendly_name": device.get("name", f"DEVICE-{device['id']}"),
+        "application_uuid": app["uuid"],
+        "installed_status": "Installed",
+        "installed_version": version,
+        "assigned_version": str(app.get("version", version)),
+        "assignment_status": "Assigned" if assigned else "NotAssigned",
+        "assignment_type": "Default",
+        "enrollment_user_id": 100_000 + device["id"],
+        "enrollment_user_name": device.get("user", f"user{device['id']:05d}"),
+        "ownership_type": "CorporateDedicated",
+        "management_type": "MDM",
+        "is_device_up": True,
+        "latest_app_reason": "Installed",
+        "last_action_taken": "InstallCommandDispatched",
+        "requires_approval": False,
+        "approval_received": False,
+        "app_sample_last_seen_date": device.get("last_seen", "2025-11-20T10:00:00") + "Z",
+    }
+
+
+def dropship_settings(index: TenantIndex, og: Row) -> dict[str, Any]:
+    """``GET /system/groups/{uuid}/dropship-provisioning``
+    (``DropshipProvisioningSettingsDetailsResponseV1Model``): the OG's settings, the staging
+    account (its password in clear text, as the vendor documents it) and every descendant's
+    enabled flag."""
+    settings = og.get("dropship") or {}
+    body: dict[str, Any] = {
+        "enable_dropship_provisioning": bool(settings.get("enabled", False)),
+        "organization_group_uuid": og["uuid"],
+    }
+    if "username" in settings:
+        body["username"] = settings["username"]
+    if "password" in settings:
+        body["password"] = settings["password"]
+    body["sub_organization_groups"] = [
+        {
+            "uuid": index.ogs[o]["uuid"],
+            "name": index.ogs[o]["name"],
+            "enable_dropship_provisioning": bool(
+                (index.ogs[o].get("dropship") or {}).get("enabled", False)
+            ),
+        }
+        for o in index.subtree(og["id"])[1:]
+    ]
+    return body
+
+
+def oem_sync(og: Row, now: float) -> dict[str, Any]:
+    """``GET /mdm/groups/{ogUuid}/last-sync`` (``OPSDeviceLastSyncDetailsV1Model``): the last
+    sync with the OEM Provisioning Service (``oem_sync_hours_ago``: before ``now``); no
+    ``last_sync`` when the OG never synced."""
+    if "oem_last_sync" in og:
+        return {"last_sync": og["oem_last_sync"]}
+    hours = og.get("oem_sync_hours_ago")
+    if hours is None:
+        return {}
+    when = dt.datetime.fromtimestamp(now - float(hours) * 3600, dt.UTC)
+    return {"last_sync": when.isoformat(timespec="seconds").replace("+00:00", "Z")}
 
 
 def registration_uuid(reg: Row, og_uuid: str) -> str:

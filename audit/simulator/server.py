@@ -21,6 +21,7 @@ keep-alive connections and joins the threads, so tests see no ResourceWarning.
 from __future__ import annotations
 
 import contextlib
+import math
 import secrets
 import socket
 import socketserver
@@ -28,6 +29,7 @@ import ssl
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -140,9 +142,14 @@ class SimulatorServer:
             httpx.get(server.url + "/api/system/info", auth=..., headers=...)
 
     ``faults`` is a :class:`FaultPlan` or a spec string (parsed with ``seed`` and
-    ``slow_s``). ``page_size_cap`` answers smaller pages than asked. ``ratelimit_remaining``
-    is the starting quota (each authenticated API request spends one; at zero the API
-    answers 429). ``token_lifetime_s`` is the lifetime of issued OAuth tokens.
+    ``slow_s``). ``page_size_cap`` answers smaller pages than asked. The quota:
+    ``ratelimit_limit`` requests a window (``x-ratelimit-limit``), ``ratelimit_remaining``
+    left at the start (default: the limit; each authenticated API request spends one, and at
+    zero the API answers 429), a window that resets at UTC midnight, or every
+    ``ratelimit_window_s`` seconds (a per-minute quota, say; ``x-ratelimit-reset`` is the
+    epoch second of the next reset) by ``clock`` (``time.time``; a test may pass a fake
+    clock to move windows on without waiting). ``token_lifetime_s`` is the lifetime of
+    issued OAuth tokens.
     """
 
     def __init__(
@@ -155,7 +162,10 @@ class SimulatorServer:
         faults: FaultPlan | str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         page_size_cap: int | None = None,
-        ratelimit_remaining: int = RATELIMIT_LIMIT,
+        ratelimit_remaining: int | None = None,
+        ratelimit_limit: int = RATELIMIT_LIMIT,
+        ratelimit_window_s: float | None = None,
+        clock: Callable[[], float] = time.time,
         token_lifetime_s: float = 3600.0,
         seed: int = 0,
         slow_s: float = 5.0,
@@ -163,11 +173,18 @@ class SimulatorServer:
     ) -> None:
         if validate:
             validate_tenant(tenant)
-        if latency_ms < 0 or token_lifetime_s <= 0 or ratelimit_remaining < 0:
-            raise ValueError("latency_ms, ratelimit_remaining must be >= 0; token_lifetime_s > 0")
+        remaining = ratelimit_limit if ratelimit_remaining is None else ratelimit_remaining
+        if latency_ms < 0 or token_lifetime_s <= 0 or remaining < 0 or ratelimit_limit < 1:
+            raise ValueError(
+                "latency_ms, ratelimit_remaining must be >= 0, ratelimit_limit >= 1; "
+                "token_lifetime_s > 0"
+            )
+        if ratelimit_window_s is not None and ratelimit_window_s <= 0:
+            raise ValueError("ratelimit_window_s must be positive")
         self.tenant = tenant
         self.index = TenantIndex(tenant)
-        self.api = UemApi(self.index, page_size_cap=page_size_cap)
+        self.clock = clock
+        self.api = UemApi(self.index, page_size_cap=page_size_cap, clock=clock)
         self.host = host
         self._port = port
         self.latency_ms = float(latency_ms)
@@ -180,8 +197,14 @@ class SimulatorServer:
         self.faults = faults  # the setter parses spec strings
         self._tokens = _TokenStore()
         self._quota_lock = threading.Lock()
-        self._remaining = ratelimit_remaining
-        self._reset = next_midnight_utc()
+        self.ratelimit_limit = ratelimit_limit
+        self.ratelimit_window_s = ratelimit_window_s
+        self._remaining = remaining
+        self._reset = (
+            next_midnight_utc(clock())
+            if ratelimit_window_s is None
+            else math.ceil(clock() + ratelimit_window_s)
+        )
         self._log: list[LogEntry] = []
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -335,12 +358,28 @@ class SimulatorServer:
         if seconds > 0:
             self._stopping.wait(seconds)
 
+    def _roll_window(self) -> None:
+        """Start a new quota window once the clock has passed the reset (a per-window
+        quota: ``ratelimit_window_s``; the daily one resets at UTC midnight)."""
+        now = self.clock()
+        if now < self._reset:
+            return
+        if self.ratelimit_window_s is None:
+            self._reset = next_midnight_utc(now)
+        else:
+            windows = math.floor((now - self._reset) / self.ratelimit_window_s) + 1
+            self._reset = math.ceil(self._reset + windows * self.ratelimit_window_s)
+        self._remaining = self.ratelimit_limit
+
     def _api_headers(self) -> dict[str, str]:
+        with self._quota_lock:
+            self._roll_window()
+            remaining, reset = self._remaining, self._reset
         headers = {
             "x-correlation-id": str(uuid.uuid4()),
-            "x-ratelimit-limit": str(RATELIMIT_LIMIT),
-            "x-ratelimit-remaining": str(self._remaining),
-            "x-ratelimit-reset": str(self._reset),
+            "x-ratelimit-limit": str(self.ratelimit_limit),
+            "x-ratelimit-remaining": str(remaining),
+            "x-ratelimit-reset": str(reset),
             "x-content-type-options": "nosniff",
         }
         if self.ssl_context is not None:
@@ -349,8 +388,11 @@ class SimulatorServer:
 
     def _spend_quota(self, headers: dict[str, str]) -> None:
         with self._quota_lock:
+            self._roll_window()
+            headers["x-ratelimit-reset"] = str(self._reset)
             if self._remaining <= 0:
                 headers["x-ratelimit-remaining"] = "0"
+                headers["Retry-After"] = str(max(1, math.ceil(self._reset - self.clock())))
                 raise ApiError(429, "The API request quota is exhausted.", 1029)
             self._remaining -= 1
             headers["x-ratelimit-remaining"] = str(self._remaining)

@@ -16,6 +16,7 @@ devices); treat a loaded tenant as read-only while a server serves it.
 from __future__ import annotations
 
 import json
+import uuid as uuidlib
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = [
     "PLATFORM_IDS",
     "TenantError",
     "TenantIndex",
+    "device_uuid",
     "load_scenario",
     "load_tenant",
     "scenario_names",
@@ -102,6 +104,29 @@ def _check_og(og_ids: set[int], value: Any, where: str) -> None:
         _fail(where, f"unknown organization group {value}")
 
 
+def _dropship_settings(og: Mapping[str, Any], where: str) -> None:
+    """An OG's Drop Ship settings (``dropship``) and OEM sync (``oem_last_sync``, an ISO
+    date-time, or ``oem_sync_hours_ago``: hours before the start of the UTC day the simulator
+    started, so that the answer stays the same all day)."""
+    settings = og.get("dropship")
+    if settings is not None:
+        if not isinstance(settings, Mapping) or not isinstance(settings.get("enabled"), bool):
+            _fail(f"{where}.dropship", "expected an object with enabled (true or false)")
+        for key in ("username", "password"):
+            if key in settings and not isinstance(settings[key], str):
+                _fail(f"{where}.dropship.{key}", "expected a string")
+    if "oem_last_sync" in og and not isinstance(og["oem_last_sync"], str):
+        _fail(f"{where}.oem_last_sync", "expected an ISO 8601 date-time")
+    hours = og.get("oem_sync_hours_ago")
+    if hours is not None and (not isinstance(hours, int | float) or isinstance(hours, bool)):
+        _fail(f"{where}.oem_sync_hours_ago", "expected a number of hours")
+
+
+def device_uuid(device: Mapping[str, Any]) -> str:
+    """A device's UUID: its own, else a stable one derived from its id."""
+    return str(device.get("uuid") or uuidlib.UUID(int=device["id"], version=4))
+
+
 def validate_tenant(doc: Any) -> dict[str, Any]:
     """Check ``doc`` against the tenant format and return it unchanged.
 
@@ -141,6 +166,7 @@ def validate_tenant(doc: Any) -> dict[str, Any]:
         if parent is not None:
             _check_og(og_ids, parent, f"{where}.parent_id")
         parents[og["id"]] = parent
+        _dropship_settings(og, where)
     for start in parents:  # every chain of parents must end at a root
         seen: set[int] = set()
         node: int | None = start
@@ -217,6 +243,9 @@ def validate_tenant(doc: Any) -> dict[str, Any]:
         apps = device.get("apps", ())
         if not isinstance(apps, _SEQ):
             _fail(f"{where}.apps", "expected a list")
+        for j, app in enumerate(apps):
+            if not isinstance(app, Mapping) or not isinstance(app.get("in_catalog", True), bool):
+                _fail(f"{where}.apps[{j}]", "expected an object (in_catalog: true or false)")
 
     for i, reg in enumerate(_rows(doc, "registrations")):
         where = f"registrations[{i}]"
@@ -234,6 +263,10 @@ def validate_tenant(doc: Any) -> dict[str, Any]:
             _fail(f"{where}.tags", "expected a list of tag names")
         if reg.get("type", "DropshipProvisioning") not in TOKEN_TYPES:
             _fail(f"{where}.type", f"expected one of {sorted(TOKEN_TYPES)}")
+
+    absent = doc.get("absent_endpoints", [])
+    if not isinstance(absent, _SEQ) or not all(isinstance(a, str) for a in absent):
+        _fail("absent_endpoints", "expected a list of route names")
 
     discovery = doc.get("discovery", {})
     if not isinstance(discovery, Mapping):
@@ -305,9 +338,14 @@ class TenantIndex:
         self.profiles = {row["id"]: row for row in tenant.get("profiles", ())}
         self.devices: dict[int, Mapping[str, Any]] = {}
         self.devices_by_og: dict[int, list[Mapping[str, Any]]] = {og_id: [] for og_id in self.ogs}
+        self.device_by_uuid: dict[str, Mapping[str, Any]] = {}
         for device in tenant.get("devices", ()):
             self.devices[device["id"]] = device
             self.devices_by_og[device["og_id"]].append(device)
+            self.device_by_uuid[device_uuid(device).lower()] = device
+        self.app_by_uuid = {str(a["uuid"]).lower(): a for a in self.apps.values()}
+        #: Route names the simulated console does not have (answered with IIS's HTML 404).
+        self.absent_endpoints = frozenset(tenant.get("absent_endpoints", ()))
         for rows in self.devices_by_og.values():
             rows.sort(key=lambda d: d["id"])
         self.registrations_by_og: dict[int, list[Mapping[str, Any]]] = {}

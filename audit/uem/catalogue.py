@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 from audit.uem import endpoint
 from audit.uem.endpoint import Endpoint, Scope
@@ -59,6 +60,22 @@ def _models(**by_version: str) -> Mapping[int, str]:
 
 
 _REST = "REST API {} Read"
+#: What the two app-centric device lists of the Hub share (``DevicesPagedSearchResultsModel``).
+_HUB_DEVICE_LIST: Mapping[str, Any] = MappingProxyType(
+    {
+        "items": ("devices",),
+        "ids": ("device_id",),
+        "refs": _refs(uuid=("device_uuid",)),
+        "paging": "v1",
+        "frames": ("devices",),
+        "depends": ("apps",),
+        "scope": "item",
+        "per_item": True,
+        "models": _models(v1="DevicesPagedSearchResultsModel"),
+        "permission": _REST.format("Apps"),
+        "trim": "hub_device_fields",
+    }
+)
 
 ENTRIES: tuple[Endpoint, ...] = (
     Endpoint(
@@ -216,6 +233,8 @@ ENTRIES: tuple[Endpoint, ...] = (
         refs=_refs(
             uuid=("Uuid",),
             og=("LocationGroupId",),
+            og_uuid=("OrganizationGroupUuid",),
+            bundle=("BundleId",),
             smart_groups=("SmartGroups",),
             smart_group_id=("Id",),
         ),
@@ -309,10 +328,75 @@ ENTRIES: tuple[Endpoint, ...] = (
         notes="**204, no body** when nothing matches; recorded trimmed to the fields read",
     ),
     Endpoint(
+        "hub_app_search",
+        "/api/mam/apps/search",
+        "the Intelligent Hub in the app catalogue",
+        query={
+            "platform": "WinRT",
+            "bundleid": "{bundleid}",
+            "locationgroupid": "{og_id}",
+            "IncludeAppsFromParentOgs": "true",
+        },
+        items=("Application",),
+        ids=("Id",),
+        refs=_refs(uuid=("Uuid",), bundle=("BundleId",), og_uuid=("OrganizationGroupUuid",)),
+        paging="v1",
+        frames=("devices",),
+        depends=("apps", "device_app_search"),
+        models=_models(v1="ApplicationSearchResult"),
+        permission=_REST.format("Apps"),
+        notes="only when no app of the `apps` list is the Hub: by the bundle id of one "
+        "device's Hub row, parent OGs included",
+    ),
+    Endpoint(
+        "hub_devices",
+        "/api/mam/apps/internal/devices",
+        "the Intelligent Hub versions installed (app-centric device list)",
+        query={
+            "bundleid": "{bundleid}",
+            "devicetype": "WinRT",
+            "apporganizationgroupuuid": "{app_og_uuid}",
+            "organizationgroupuuid": "{og_uuid}",
+            "isassigned": "true",
+            "isnotassigned": "true",
+        },
+        **_HUB_DEVICE_LIST,
+        notes="every version of an internal Hub app at once, assigned or not; "
+        "`installed_status`, `installed_version`; recorded trimmed to the fields read",
+    ),
+    Endpoint(
+        "hub_app_devices",
+        "/api/mam/apps/{uuid}/devices",
+        "the Intelligent Hub versions installed (app-centric device list)",
+        query={"isinstalled": "true", "organizationgroupuuid": "{og_uuid}"},
+        **_HUB_DEVICE_LIST,
+        notes="for a Hub app of another type than internal (a public store app), per app",
+    ),
+    Endpoint(
+        "device_app_search",
+        "/api/mdm/devices/{deviceUuid}/apps/search",
+        "the devices' Intelligent Hub (app search per device)",
+        query={"searchtext": "{searchtext}"},
+        items=("app_items",),
+        refs=_refs(bundle=("bundle_id",)),
+        frames=("devices",),
+        depends=("devices",),
+        scope="item",
+        per_item=True,
+        paging="v1",
+        models=_models(v1="AppV1PagedSearchResultsModel"),
+        permission=_REST.format("Devices"),
+        trim="hub_rows",
+        notes="one page per Windows device in scope the app-centric lists do not cover (none "
+        "for a device cached since its last check-in); a second one only for a device with "
+        "no Hub, by its older name",
+    ),
+    Endpoint(
         "device_apps",
         "/api/mdm/devices/{id}/apps",
         "the devices' app inventories",
         items=("DeviceApps",),
+        refs=_refs(bundle=("ApplicationIdentifier",)),
         frames=("devices",),
         depends=("devices",),
         scope="item",
@@ -321,8 +405,8 @@ ENTRIES: tuple[Endpoint, ...] = (
         models=_models(v1="DeviceAppsResult"),
         permission=_REST.format("Devices"),
         trim="hub_rows",
-        notes="one per Windows device in scope (none for a device cached since its last "
-        "check-in); recorded trimmed to the Hub rows",
+        notes="only on a console that does not route the app search per device (HTML 404), "
+        "or for a device listed without a `Uuid`; recorded trimmed to the Hub rows",
     ),
     Endpoint(
         "registrations",
@@ -351,6 +435,38 @@ ENTRIES: tuple[Endpoint, ...] = (
         permission=_REST.format("Enrollment Tokens"),
         notes="`tags` (strings), `type` (DropshipProvisioning), `friendly_name`, `model_name`; "
         "read in list order until the tag verdict is decided",
+    ),
+    Endpoint(
+        "dropship_settings",
+        "/api/system/groups/{uuid}/dropship-provisioning",
+        "the Drop Ship Provisioning settings of the organization group",
+        refs=_refs(
+            enabled=("enable_dropship_provisioning",),
+            username=("username",),
+            og_uuid=("organization_group_uuid",),
+            sub_ogs=("sub_organization_groups",),
+            sub_og_uuid=("uuid",),
+        ),
+        frames=(),
+        depends=("og_search", "og_detail"),
+        scope="og_uuid",
+        models=_models(v1="DropshipProvisioningSettingsDetailsResponseV1Model"),
+        permission=_REST.format("Groups"),
+        notes="`enable_dropship_provisioning`, `username`, `sub_organization_groups[]`; "
+        "`password` (the staging password) is redacted when recorded; 404 on consoles "
+        "before about 22.12",
+    ),
+    Endpoint(
+        "oem_sync",
+        "/api/mdm/groups/{ogUuid}/last-sync",
+        "the last sync with the OEM Provisioning Service",
+        refs=_refs(last_sync=("last_sync",)),
+        frames=(),
+        depends=("og_search", "og_detail"),
+        scope="og_uuid",
+        models=_models(v1="OPSDeviceLastSyncDetailsV1Model"),
+        permission=_REST.format("Enrollment Tokens"),
+        notes="`last_sync` (UTC date-time); absent when the OG never synced",
     ),
     Endpoint(
         "profiles_v3",

@@ -35,17 +35,16 @@ the tenant.
 Budget. ``request_budget`` caps the requests sent by this client (every attempt counts,
 retries included; OAuth token requests go to another server and are counted in
 ``auth.token_fetches`` instead). The tenant quota is shared with the tenant's other
-integrations, so the client also reads ``x-ratelimit-remaining``: it remembers the first
-value it sees, ``R0``, and keeps a floor of ``max(ceil(quota_reserve * R0), 100)``. It
-does not send a request when the lowest remaining value seen, minus the requests still
-in flight, minus this one, would fall below that floor. So it never spends more than
-``(1 - quota_reserve) * R0`` of the quota, and never takes the tenant below 100.
+integrations: :class:`~audit.uem.quota.QuotaPacer` reads ``x-ratelimit-limit``,
+``-remaining`` and ``-reset`` and, in each quota window, spends at most
+``1 - quota_reserve`` of the remaining quota it first saw in it (never taking the tenant
+below 100); when that share is spent it waits for a window that resets within
+``quota_wait_s`` (a per-minute quota), and otherwise (a daily one) sends nothing more.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import random as _random
 import re
 import ssl
@@ -69,6 +68,7 @@ from audit.uem import catalogue
 from audit.uem.auth import Auth, AuthContext
 from audit.uem.limiter import AdaptiveLimiter
 from audit.uem.paging import PagedResult, read_pages
+from audit.uem.quota import MIN_QUOTA_REMAINING, QuotaPacer
 from audit.uem.recorder import Recorder, safe_headers
 from audit.uem.shapes import served_version
 from audit.uem.wire import (
@@ -85,6 +85,7 @@ from audit.uem.wire import (
 )
 
 __all__ = [
+    "MIN_QUOTA_REMAINING",
     "READ_ONLY_POSTS",
     "ApiResponse",
     "PagedResult",
@@ -97,8 +98,6 @@ __all__ = [
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 #: Answers that mean "slow down": they shrink the concurrency limit.
 CONGESTION_STATUSES = frozenset({429, 503, 504})
-#: The tenant quota is never taken below this many remaining requests.
-MIN_QUOTA_REMAINING = 100
 #: The only POST requests sent to the tenant: the catalogue's searches that read (the v3
 #: profile search). Matched against the whole URL path, case-insensitively.
 READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
@@ -167,6 +166,8 @@ class UEMClient:
         retries: int = 4,
         request_budget: int | None = None,
         quota_reserve: float = 0.5,
+        quota_wait_s: float = 120.0,
+        clock: Callable[[], float] = time.time,
         verify: bool | str | ssl.SSLContext = True,
         recorder: Recorder | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -179,8 +180,6 @@ class UEMClient:
     ) -> None:
         if http is not None and transport is not None:
             raise ValueError("pass either http or transport, not both")
-        if not 0 <= quota_reserve < 1:
-            raise ValueError("quota_reserve must be at least 0 and below 1")
         if retries < 0 or page_size < 1:
             raise ValueError("retries must be >= 0 and page_size >= 1")
         self.base_url = base_url.rstrip("/")
@@ -211,14 +210,18 @@ class UEMClient:
         self.retries = 0
         #: 2xx answers whose body was not valid JSON.
         self.json_errors = 0
-        self.quota_first: int | None = None
-        self.quota_remaining: int | None = None
-        self.quota_floor: int | None = None
+        # (QuotaPacer checks quota_reserve; it sleeps with whatever _sleep is at the time.)
+        self.quota = QuotaPacer(
+            quota_reserve, max_wait_s=quota_wait_s, clock=clock, sleep=self._pause
+        )
         self._api_in_flight = 0
         self._user_agent = f"{TOOL_NAME}/{__version__}"
 
     async def __aenter__(self) -> UEMClient:
         return self
+
+    async def _pause(self, seconds: float) -> None:
+        await self._sleep(seconds)
 
     def _allowed(self, method: str, url: httpx.URL) -> bool:
         """GET, a known POST search, or the OAuth token POST (:data:`READ_ONLY_POSTS`)."""
@@ -258,14 +261,42 @@ class UEMClient:
             await self._http.aclose()
 
     @property
+    def quota_first(self) -> int | None:
+        """The first ``x-ratelimit-remaining`` seen."""
+        return self.quota.first
+
+    @property
+    def quota_remaining(self) -> int | None:
+        """The lowest ``x-ratelimit-remaining`` seen in the current quota window."""
+        return self.quota.remaining
+
+    @property
+    def quota_floor(self) -> int | None:
+        """The remaining quota kept for the tenant's other integrations in this window."""
+        return self.quota.floor
+
+    @property
     def budget_left(self) -> int | None:
-        """Requests that may still be sent (budget and quota reserve); None when unbounded."""
+        """Requests the run may still send (the request budget, and the quota reserve of a
+        window that does not reset soon enough to wait for); None when unbounded."""
         left: list[int] = []
         if self.request_budget is not None:
             left.append(max(0, self.request_budget - self.requests_sent))
-        if self.quota_remaining is not None and self.quota_floor is not None:
-            left.append(max(0, self.quota_remaining - self._api_in_flight - self.quota_floor))
+        room = self.quota.room(self._api_in_flight) if self.quota.binding() else None
+        if room is not None:
+            left.append(room)
         return min(left) if left else None
+
+    def budget_reason(self) -> str:
+        """Which limit the run reached, for a gap's reason: the request budget or the quota."""
+        budget = None if self.request_budget is None else self.request_budget - self.requests_sent
+        room = self.quota.room(self._api_in_flight) if self.quota.binding() else None
+        if room is not None and (budget is None or room <= budget):
+            return self.quota.describe()
+        return (
+            f"the request budget ran out (request_budget {self.request_budget}, "
+            f"{self.requests_sent} requests sent)"
+        )
 
     async def get(
         self, path: str, *, params: Mapping[str, Any] | None = None, version: int = 1, purpose: str
@@ -344,33 +375,22 @@ class UEMClient:
 
         return await read_pages(fetch, items=items, max_workers=self.limiter.max_limit)
 
-    def _check_budget(self, label: str, external: bool) -> None:
-        if self.request_budget is not None and self.requests_sent >= self.request_budget:
-            raise BudgetExhausted(
-                f"request budget of {self.request_budget} requests used up; "
-                f"GET {label} was not sent",
-                endpoint=label,
-            )
-        if external or self.quota_remaining is None or self.quota_floor is None:
-            return
-        if self.quota_remaining - self._api_in_flight - 1 < self.quota_floor:
-            raise BudgetExhausted(
-                f"tenant API quota reserve reached (x-ratelimit-remaining {self.quota_remaining}, "
-                f"keeping {self.quota_floor} for other integrations); GET {label} was not sent",
-                endpoint=label,
-            )
-
-    def _note_quota(self, headers: httpx.Headers) -> None:
-        raw = headers.get("x-ratelimit-remaining", "").strip()
-        if not (raw.isascii() and raw.isdigit()):
-            return
-        remaining = int(raw)
-        if self.quota_first is None:
-            self.quota_first = remaining
-            reserve = math.ceil(self.quota_reserve * remaining)
-            self.quota_floor = max(reserve, MIN_QUOTA_REMAINING)
-        if self.quota_remaining is None or remaining < self.quota_remaining:
-            self.quota_remaining = remaining
+    async def _check_budget(self, label: str, external: bool) -> None:
+        """Raise BudgetExhausted when the request budget is used up; wait for the quota
+        window to reset when this request does not fit it (see ``audit.uem.quota``). Ends
+        with no await after the last check, so the request is counted before another
+        request can pass."""
+        while True:
+            if self.request_budget is not None and self.requests_sent >= self.request_budget:
+                raise BudgetExhausted(
+                    f"request budget of {self.request_budget} requests used up; "
+                    f"GET {label} was not sent",
+                    endpoint=label,
+                )
+            room = None if external else self.quota.room(self._api_in_flight)
+            if room is None or room >= 1:
+                return
+            await self.quota.admit(label, lambda: self._api_in_flight)
 
     def _backoff(self, retry_index: int, resp: httpx.Response | None) -> float:
         if resp is not None:
@@ -395,6 +415,7 @@ class UEMClient:
         self.requests_sent += 1
         if not external:
             self._api_in_flight += 1
+            self.quota.spent += 1
         resp: httpx.Response | None = None
         failure: Exception | None = None
         try:
@@ -466,10 +487,10 @@ class UEMClient:
             # Checked before the credentials (no token is fetched for a refused request) and
             # again after them, right before _attempt counts the request with no await in
             # between, so concurrent requests cannot overrun the budget.
-            self._check_budget(label, external)
+            await self._check_budget(label, external)
             creds = {} if external else await self.auth.headers(self._auth_ctx)
             request.headers.update(creds)
-            self._check_budget(label, external)
+            await self._check_budget(label, external)
             resp, failure, elapsed = await self._attempt(request, external)
 
             common: dict[str, Any] = {
@@ -507,7 +528,7 @@ class UEMClient:
             assert resp is not None
             status = resp.status_code
             if not external:
-                self._note_quota(resp.headers)
+                self.quota.note(resp.headers)
             body, text, json_error = parse_body(resp)
             kept = safe_headers(resp.headers)
             served = served_version(kept)

@@ -19,6 +19,7 @@ learnt later (a refreshed token) is also scrubbed from earlier records.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -59,6 +60,19 @@ SECRET_PARAMS = frozenset(
         "tenant_code",
         "token",
     }
+)
+#: JSON keys whose values are secrets whatever they hold: the Drop Ship staging account's
+#: password, sent in clear text by ``GET /system/groups/{uuid}/dropship-provisioning``
+#: (and any other answer's ``password`` field). Redacted by field name when a record is
+#: made, before any other redaction knows the value, and then learnt as a secret of the
+#: run (see :meth:`Recorder.learn_tenant_secrets`).
+SECRET_FIELDS = frozenset({"password"})
+#: Whether a raw JSON text may hold such a field (an escaped key is not seen: ``\u`` too).
+_SECRET_FIELD_RAW = re.compile(rb'"password"|\\u', re.IGNORECASE)
+#: The same field in a text body (an answer cut off mid-way is kept as text): its value is
+#: redacted up to its closing quote, or to the end of a text cut off inside it.
+_SECRET_FIELD_TEXT = re.compile(
+    r'(?P<head>"password"\s*:\s*")(?P<value>(?:[^"\\]|\\.)*)(?P<tail>"|\Z)', re.IGNORECASE
 )
 #: Longest text body kept for a non-JSON answer (an HTML error page, say).
 MAX_TEXT_CHARS = 4000
@@ -122,6 +136,44 @@ def scrub_payload_secrets(value: Any) -> Any:
     return value
 
 
+def redact_secret_fields(value: Any) -> tuple[Any, list[str]]:
+    """``value`` with the value of every :data:`SECRET_FIELDS` key replaced by [REDACTED],
+    and the secret values found (to learn). A text body has the field redacted in place
+    (:data:`_SECRET_FIELD_TEXT`). Only what holds such a field is copied."""
+    found: list[str] = []
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            if "ssword" not in node and "SSWORD" not in node:
+                return node
+
+            def text(m: re.Match[str]) -> str:
+                if m.group("tail") and m.group("value") not in ("", REDACTED):
+                    try:  # the value as JSON text spells it: learn the value itself
+                        found.append(str(json.loads(f'"{m.group("value")}"')))
+                    except ValueError:
+                        found.append(m.group("value"))
+                return m.group("head") + REDACTED + m.group("tail")
+
+            return _SECRET_FIELD_TEXT.sub(text, node)
+        if isinstance(node, list):
+            items = [walk(v) for v in node]
+            return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+        if isinstance(node, dict):
+            out: dict[Any, Any] = {}
+            for key, item in node.items():
+                if str(key).casefold() in SECRET_FIELDS and item is not None:
+                    if item not in ("", REDACTED):
+                        found.append(str(item))
+                    out[key] = REDACTED
+                else:
+                    out[key] = walk(item)
+            return node if all(out[k] is node[k] for k in node) else out
+        return node
+
+    return walk(value), found
+
+
 class Recorder:
     """Collects :class:`RequestRecord` items and scrubs secrets from them.
 
@@ -142,6 +194,16 @@ class Recorder:
     def add_secrets(self, *values: str | None) -> None:
         """Learn more secret values (empty values are ignored)."""
         self.redactor.add(*values)
+
+    def learn_tenant_secrets(self, *values: str) -> None:
+        """Secrets the tenant's own answers revealed (the Drop Ship staging password): from
+        now on they are redacted wherever they appear in a record (earlier records again
+        on export) and in every line ws1-audit prints (``audit.redact``). A mask (one
+        character repeated, ``********``) is no secret and is not learnt."""
+        real = [v for v in values if len(set(v)) > 1]
+        self.add_secrets(*real)
+        for value in real:
+            register_secret(value)
 
     def redact(self, value: Any) -> Any:
         """``value`` with every known secret replaced, recursing into lists and dicts."""
@@ -183,6 +245,11 @@ class Recorder:
         """
         if isinstance(body, str) and len(body) > MAX_TEXT_CHARS:
             body = body[:MAX_TEXT_CHARS] + f"... [{len(body) - MAX_TEXT_CHARS} more characters]"
+        if body is not None and (raw is None or _SECRET_FIELD_RAW.search(raw)):
+            body, learnt = redact_secret_fields(body)  # text bodies cut off mid-way too
+            if learnt:
+                self.learn_tenant_secrets(*learnt)
+                raw = None  # the body changed: walk it with the secrets now known
         if isinstance(body, dict | list):
             for found in self.redactor.learn(body, raw):
                 register_secret(found)

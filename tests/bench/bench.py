@@ -5,6 +5,7 @@ Not part of the test run (no ``test_`` prefix). Usage, from the repository root:
     .venv/bin/python tests/bench/bench.py --devices 20000 --latency-ms 50 --concurrency 8 --warm --peer
     .venv/bin/python tests/bench/bench.py --devices 20000 --latency-ms 50 --faults 429:0.1
     .venv/bin/python tests/bench/bench.py --devices 100000 --latency-ms 0 --concurrency 16
+    .venv/bin/python tests/bench/bench.py --devices 20000 --both-hub-routes --quota 50000 --warm
 
 Each run prints one JSON line on stdout (progress goes to stderr):
 
@@ -18,9 +19,18 @@ Each run prints one JSON line on stdout (progress goes to stderr):
 - ``requests_made``: requests the simulator answered during the run (its own log).
 - ``requests_minimum``: computed from the simulator's *tenant data* by
   :func:`minimum_requests`, never from the collector's counts: every list page (page size
-  500), one inventory call per Windows device in the Drop Ship OG's subtree, and the detail
-  calls that can matter (criteria of each smart group managed in the subtree; details of
-  each internal app and each profile assigned to a Drop Ship smart group).
+  500), the Hub's app-centric device lists where the Hub is a catalogue app and one app
+  search per Windows device in the Drop Ship OG's subtree that they do not cover, and the
+  detail calls that can matter (criteria of each smart group managed in the subtree;
+  details of each internal app and each profile assigned to a Drop Ship smart group; the
+  token details that decide the tag verdict).
+- ``hub_in_catalog``: the share of the in-scope Hubs the Hub's catalogue app tracks
+  (``--hub-in-catalog``; 0: the Hub is not in the catalogue). ``--both-hub-routes`` runs
+  the same tenant with the Hub in the catalogue (1.0) and without it (0.0), and says
+  whether the results match (``results_match_other_route``: every check's status, summary
+  and evidence but the "Read from" column).
+- ``quota``: what results.json reports of the tenant's API quota (``--quota N``: a daily
+  quota of N requests, default 250,000), ``quota_share`` the share of it the run spent.
 - ``ideal_s``: the latency-bound ideal, the sum over the dependency stages of the minimum
   request set of ``ceil(requests / concurrency) * latency``; ``efficiency`` is
   ``ideal_s / wall_s.collect``.
@@ -83,9 +93,16 @@ def _simulator_main(conn: Any, args: dict[str, Any]) -> None:
     if args.get("scenario"):
         tenant = load_scenario(args["scenario"])
     else:
-        tenant = generate_tenant(args["devices"], args["windows_share"], args["seed"])
+        tenant = generate_tenant(
+            args["devices"],
+            args["windows_share"],
+            args["seed"],
+            hub_in_catalog=args["hub_in_catalog"],
+        )
     minimum = minimum_requests(tenant)
-    server = SimulatorServer(tenant, latency_ms=args["latency_ms"], seed=args["seed"])
+    server = SimulatorServer(
+        tenant, latency_ms=args["latency_ms"], seed=args["seed"], ratelimit_limit=args["quota"]
+    )
     server.start()
     conn.send({"url": server.url, "minimum": minimum, "tenant": tenant})
     try:
@@ -183,15 +200,17 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
 
 
-def _checks_digest(results: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    checks = [
-        [c["id"], c["status"], c["summary"], c["evidence"]["rows"], c["evidence"]["total_rows"]]
-        for c in results["checks"]
-    ]
+def _checks_digest(results: Mapping[str, Any], *, routes: bool = False) -> str:
+    """A digest of every check's verdict and evidence (``routes``: without the "Read from"
+    column, which says which Hub route each device's version came from)."""
+    checks = []
+    for c in results["checks"]:
+        columns = c["evidence"]["columns"]
+        keep = [i for i, col in enumerate(columns) if not (routes and col == "Read from")]
+        rows = [[row[i] for i in keep] for row in c["evidence"]["rows"]]
+        checks.append([c["id"], c["status"], c["summary"], sorted(rows, key=str)])
     text = json.dumps(checks, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest(), {
-        c["id"]: c["status"] for c in results["checks"]
-    }
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _pipeline_main(url: str, creds: dict[str, str], opts: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +246,8 @@ def _pipeline_main(url: str, creds: dict[str, str], opts: dict[str, Any]) -> dic
     pdf, html = written["report_pdf"], written["report_html"]
     t5 = time.perf_counter()
     peaks["render"] = _peak_rss_mb()
-    digest, statuses = _checks_digest(results)
+    digest, statuses = _checks_digest(results), {c["id"]: c["status"] for c in results["checks"]}
+    quota = results["snapshot"].get("quota") or {}
     return {
         "wall_s": {
             "collect": round(t1 - t0, 3),
@@ -249,9 +269,12 @@ def _pipeline_main(url: str, creds: dict[str, str], opts: dict[str, Any]) -> dic
             "cache_hits": stats.get("cache_hits"),
             "concurrency": stats.get("concurrency"),
             "inventories_cut_by_budget": stats.get("inventories_cut_by_budget"),
+            "hub_versions_from_lists": stats.get("hub_versions_from_lists"),
         },
+        "quota": quota,
         "gaps": gaps,
         "results_digest": digest,
+        "routes_digest": _checks_digest(results, routes=True),
         "statuses": statuses,
     }
 
@@ -335,7 +358,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", help="add a cold run with these faults, e.g. 429:0.1")
     parser.add_argument("--budget", type=int, help="request budget (default 2 x minimum + 100)")
     parser.add_argument("--out", help="keep outputs here (default: a temporary directory)")
+    parser.add_argument("--hub-in-catalog", type=float, default=1.0, help="share, 0 to 1")
+    parser.add_argument(
+        "--both-hub-routes", action="store_true", help="also the same tenant without the Hub app"
+    )
+    parser.add_argument("--quota", type=int, default=250_000, help="daily API quota")
     args = parser.parse_args(argv)
+    routes = [args.hub_in_catalog, 0.0] if args.both_hub_routes else [args.hub_in_catalog]
+    for share in routes:
+        bench(args, share)
+    return 0
+
+
+def bench(args: argparse.Namespace, hub_in_catalog: float) -> None:
+    """One tenant (``hub_in_catalog``): its cold run, and the warm, faulty, peer runs asked."""
 
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="ws1-bench-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -347,8 +383,13 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "latency_ms": args.latency_ms,
         "scenario": args.scenario,
+        "hub_in_catalog": hub_in_catalog,
+        "quota": args.quota,
     }
-    _log(f"simulator: {args.devices} devices, {args.latency_ms:g} ms latency")
+    _log(
+        f"simulator: {args.devices} devices, {args.latency_ms:g} ms latency, Hub in the "
+        f"catalogue for {hub_in_catalog:.0%} of the devices"
+    )
     sim = Simulator(sim_args)
     minimum = sim.minimum
     budget = args.budget or 2 * minimum["total"] + 100
@@ -359,7 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         "windows_in_scope": minimum["windows_in_scope"],
         "latency_ms": args.latency_ms,
         "concurrency": args.concurrency,
+        "hub_in_catalog": hub_in_catalog,
         "requests_minimum": minimum["total"],
+        "hub_from_lists_minimum": minimum["hub_from_lists"],
     }
 
     def run(
@@ -388,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
             "mode": mode,
             **base,
             "requests_made": counts["total"],
+            "quota_share": (got.get("quota") or {}).get("share_of_limit"),
+            "quota": got.get("quota"),
             "wall_s": got["wall_s"],
             "ideal_s": round(ideal, 3),
             "efficiency": round(ideal / collect_s, 3) if collect_s and ideal else None,
@@ -408,13 +453,12 @@ def main(argv: list[str] | None = None) -> int:
             "gaps": got.get("gaps"),
             "statuses": got.get("statuses"),
             "results_digest": got.get("results_digest"),
+            "routes_digest": got.get("routes_digest"),
             **(extra or {}),
         }
         if mode == "peer":
             # One request at a time: its own ideal is its requests times the latency.
-            peer_minimum = (
-                2 + minimum["by_endpoint"]["devices"] + minimum["by_endpoint"]["device_apps"]
-            )
+            peer_minimum = 2 + minimum["by_endpoint"]["devices"] + minimum["windows_in_scope"]
             peer_ideal = peer_minimum * args.latency_ms / 1000.0
             line["concurrency"] = 1
             line["requests_minimum"] = peer_minimum
@@ -426,8 +470,12 @@ def main(argv: list[str] | None = None) -> int:
 
     lines: list[dict[str, Any]] = []
     try:
-        cold = run("cold", "pipeline", "cold")
+        cold = run("cold", "pipeline", f"cold-{hub_in_catalog:g}")
         lines.append(cold)
+        previous = ROUTES_SEEN.get(args.devices)
+        if previous is not None:
+            cold["results_match_other_route"] = previous == cold["routes_digest"]
+        ROUTES_SEEN[args.devices] = cold["routes_digest"]
         print(json.dumps(cold), flush=True)
         if args.warm:
             warm = run("warm", "pipeline", "warm")
@@ -450,7 +498,10 @@ def main(argv: list[str] | None = None) -> int:
         sim.stop()
         if not args.out:
             shutil.rmtree(out, ignore_errors=True)
-    return 0
+
+
+#: The routes digest of the first tenant's cold run, to compare the other route's with.
+ROUTES_SEEN: dict[int, str] = {}
 
 
 if __name__ == "__main__":

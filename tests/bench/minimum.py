@@ -8,8 +8,11 @@ data"), never an API answer and never the collector's own counts.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from audit.simulator.render import app_bundle_id
 
 PAGE_SIZE = 500
 GROUP_ID = "contoso"
@@ -20,11 +23,16 @@ DETAIL_ENDPOINTS = (
     "app_detail",
     "profile_detail",
     "device_apps",
+    "device_app_search",
     "og_detail",
     "og_ancestor",
     "registration_detail",
 )
 LIST_ENDPOINTS = ("tags", "smart_groups", "apps", "profiles", "devices", "registrations")
+#: The per-device reads (cached by a warm run).
+PER_DEVICE = ("device_app_search", "device_apps")
+HUB = re.compile(r"intelligent\s*hub|airwatch\s*agent", re.IGNORECASE)
+SEARCHES = ("intelligent hub", "airwatch agent")
 
 
 def _pages(rows: int, size: int) -> int:
@@ -68,6 +76,84 @@ def _token_details(regs: list[Mapping[str, Any]], tags: tuple[str, ...]) -> int:
         if tagged and untagged:
             return n
     return len(regs)
+
+
+def _hub_reads(
+    tenant: Mapping[str, Any],
+    apps: list[Mapping[str, Any]],
+    windows: list[Mapping[str, Any]],
+    page_size: int,
+) -> dict[str, Any]:
+    """What reading every in-scope Windows device's Hub costs: the app-centric lists of
+    the Hub's catalogue apps (by name in the apps list, else by the bundle id of the first
+    device's Hub row: that one device, then one catalogue search), then the app search of
+    every device they do not show installed (a second one, by the older name, where the
+    first finds no Hub); a console without that search: the first device's search, then
+    every device's inventory."""
+    out = {
+        "devices_read": 0,
+        "hub_devices": 0,
+        "hub_app_devices": 0,
+        "hub_app_search": 0,
+        "device_app_search": 0,
+        "device_apps": 0,
+    }
+    if not windows:
+        return {**out, "first": 0, "lists_first": 0, "lists_more": 0}
+    routed = "device_app_search" not in tenant.get("absent_endpoints", ())
+
+    def per_device(device: Mapping[str, Any]) -> None:
+        out["devices_read"] += 1
+        names = [str(a.get("name", "")).casefold() for a in device.get("apps", ())]
+        if not routed:
+            out["device_apps"] += _pages(len(names), page_size)
+            return
+        for text in SEARCHES:
+            out["device_app_search"] += 1
+            if any(text in n and HUB.search(n) for n in names):
+                return
+
+    candidates = [a for a in apps if HUB.search(a["name"])]
+    first = 0
+    todo = list(windows)
+    if not candidates:
+        device = todo.pop(0)
+        per_device(device)
+        first = 1
+        if not routed:  # the search that told the console lacks it
+            out["device_app_search"] += 1
+        hub_rows = [a for a in device.get("apps", ()) if HUB.search(str(a.get("name", "")))]
+        if hub_rows:
+            bundle = app_bundle_id(hub_rows[0])
+            candidates = [a for a in apps if app_bundle_id(a) == bundle]
+            if not candidates:
+                out["hub_app_search"] = 1
+    covered: set[int] = set()
+    lists_first = lists_more = 0
+    groups: dict[tuple[str, int], list[Mapping[str, Any]]] = {}
+    for app in candidates:
+        if app.get("app_type", "Internal") == "Internal":
+            groups.setdefault((app_bundle_id(app), app["og_id"]), []).append(app)
+        else:
+            groups.setdefault((app["uuid"], -1), []).append(app)
+    for (_key, og), group in groups.items():
+        bundles = {app_bundle_id(a) for a in group}
+        rows = [
+            d["id"]
+            for d in todo
+            if any(
+                app_bundle_id(x) in bundles and x.get("in_catalog", True) and x.get("version")
+                for x in d.get("apps", ())
+            )
+        ]
+        covered |= set(rows)
+        pages = _pages(len(rows), page_size)
+        out["hub_devices" if og >= 0 else "hub_app_devices"] += pages
+        lists_first, lists_more = lists_first + 1, lists_more + pages - 1
+    for device in todo:
+        if device["id"] not in covered:
+            per_device(device)
+    return {**out, "first": first, "lists_first": lists_first, "lists_more": lists_more}
 
 
 def minimum_requests(
@@ -144,6 +230,8 @@ def minimum_requests(
     regs = [r for o in subtree for r in by_og.get(o, ())]
     og_matches = [o for o in ogs.values() if folded in o["group_id"].casefold()]
     discovery = 1 if email_domain else 0
+    windows.sort(key=lambda d: d["id"])  # the device search's order
+    hub = _hub_reads(tenant, apps, windows, page_size)
 
     by_purpose = {
         "system_info": 1,
@@ -160,14 +248,22 @@ def minimum_requests(
         "smart_group": len(sg_details),
         "app_detail": len(app_details),
         "profile_detail": len(profile_details),
-        "device_apps": sum(_pages(len(d.get("apps", ())), page_size) for d in windows),
+        "dropship_settings": 1,
+        "oem_sync": 1,
+        "hub_app_search": hub["hub_app_search"],
+        "hub_devices": hub["hub_devices"],
+        "hub_app_devices": hub["hub_app_devices"],
+        "device_app_search": hub["device_app_search"],
+        "device_apps": hub["device_apps"],
         "registration_detail": _token_details(regs, tags),
     }
-    list_first_pages = 6  # tags, smart groups, apps, profiles, devices, registrations
+    list_first_pages = 8  # tags, smart groups, apps, profiles, devices, registrations + 2
     list_more_pages = sum(by_purpose[k] - 1 for k in LIST_ENDPOINTS)
+    per_device = by_purpose["device_app_search"] + by_purpose["device_apps"]
     # Each stage needs an answer from the one before: the OG's id (search), then its
-    # subtree and the lists' first pages (which give the totals), then the further pages
-    # and the smart groups' criteria, then what those decide (details, inventories).
+    # subtree and the lists' first pages (which give the totals), then the further pages,
+    # the smart groups' criteria and the Hub's app-centric lists (or the first device's
+    # Hub), then what those decide (details, the other devices' Hub).
     stages = [
         1 + discovery + by_purpose["og_search"],  # system info, discovery, OG search
         1 + list_first_pages,  # OG children, the first page of every list
@@ -175,22 +271,49 @@ def minimum_requests(
         list_more_pages
         + by_purpose["og_ancestor"]
         + by_purpose["smart_group"]
-        + by_purpose["registration_detail"],
-        by_purpose["app_detail"] + by_purpose["profile_detail"] + by_purpose["device_apps"],
+        + by_purpose["registration_detail"]
+        + hub["lists_first"]
+        + hub["first"],
+        by_purpose["app_detail"] + by_purpose["profile_detail"] + hub["lists_more"],
+        by_purpose["hub_app_search"] + per_device - hub["first"],
     ]
-    # A warm run (every inventory cached) makes the same requests but the inventories.
-    warm_stages = [*stages[:-1], stages[-1] - by_purpose["device_apps"]]
+    # A warm run makes the same requests but the per-device reads and the token details
+    # (both cached).
+    cached = per_device + by_purpose["registration_detail"]
+    warm_stages = [
+        stages[0],
+        stages[1],
+        stages[2] - by_purpose["registration_detail"] - hub["first"],
+        stages[3],
+        by_purpose["hub_app_search"],
+    ]
     return {
         "total": sum(by_purpose.values()),
-        "warm_total": sum(by_purpose.values()) - by_purpose["device_apps"],
+        "warm_total": sum(by_purpose.values()) - cached,
         "warm_stages": [s for s in warm_stages if s],
         "lists": sum(v for k, v in by_purpose.items() if k not in DETAIL_ENDPOINTS),
         "by_endpoint": by_purpose,
         "stages": [s for s in stages if s],
         "windows_in_scope": len(windows),
+        "hub_from_lists": len(windows) - hub["devices_read"],
+        "hub_read_per_device": hub["devices_read"],
     }
 
 
 def ideal_seconds(stages: list[int], concurrency: int, latency_ms: float) -> float:
     """Sum over stages of ceil(requests / concurrency) x latency."""
     return sum(math.ceil(n / concurrency) for n in stages) * latency_ms / 1000.0
+
+
+#: The simulator's route of the purposes that share one (``server.log`` names routes).
+ROUTE_OF = {"hub_app_search": "apps", "og_ancestor": "og_detail"}
+
+
+def by_route(by_purpose: Mapping[str, int]) -> dict[str, int]:
+    """The minimum by the simulator's route names, as its log counts requests (non-zero)."""
+    out: dict[str, int] = {}
+    for purpose, count in by_purpose.items():
+        if count:
+            route = ROUTE_OF.get(purpose, purpose)
+            out[route] = out.get(route, 0) + count
+    return out
