@@ -75,6 +75,20 @@ def test_each_window_keeps_its_reserve_and_a_near_reset_is_waited_for() -> None:
     assert pacer.remaining == 50
 
 
+def test_answers_out_of_order_take_the_floor_of_the_highest_remaining() -> None:
+    """Concurrent requests: the window's first answer read may not be the first the tenant
+    counted. The floor is half of what the window held where it began (12), not of the
+    first answer read (9), so the reserve is never spent into (CI once saw it reach 5)."""
+    clock = FakeClock()
+    pacer = QuotaPacer(0.5, clock=clock, sleep=clock.sleep)
+    pacer.note(headers(9, START + 60, limit=12))
+    assert (pacer.window_first, pacer.floor) == (9, 5)
+    pacer.note(headers(11, START + 60, limit=12))
+    pacer.note(headers(10, START + 60, limit=12))
+    assert (pacer.window_first, pacer.floor, pacer.remaining) == (11, 6, 9)
+    assert pacer.room(0) == 3 and pacer.room(3) == 0
+
+
 def test_a_far_reset_stops_with_a_budget_error_that_says_when() -> None:
     clock = FakeClock()
     pacer = QuotaPacer(0.5, max_wait_s=120, clock=clock, sleep=clock.sleep)

@@ -7,7 +7,8 @@ second the window resets (UEM_API.md, Conventions). :class:`QuotaPacer` reads th
 headers of every answer and decides, before each request, whether it may be sent:
 
 - In each window it spends at most ``1 - quota_reserve`` of the remaining quota it first
-  saw in that window (``R0``): the floor it keeps is ``max(ceil(quota_reserve * R0), m)``,
+  saw in that window (``R0``, the highest remaining of the window's answers, which arrive
+  out of order when requests run concurrently): the floor it keeps is ``max(ceil(quota_reserve * R0), m)``,
   ``m`` being 100, or a tenth of ``x-ratelimit-limit`` for a window smaller than 1,000
   requests. Requests in flight count as spent.
 - When the next request would go below the floor, and the window resets within
@@ -106,8 +107,14 @@ class QuotaPacer:
             return  # an answer of a window that has ended, arriving late
         if self.window_first is None or (reset is not None and reset != self.reset):
             self._new_window(remaining, reset)
-        elif self.remaining is None or remaining < self.remaining:
-            self.remaining = remaining
+        else:
+            if self.remaining is None or remaining < self.remaining:
+                self.remaining = remaining
+            if remaining > self.window_first:
+                # Answers arrive out of order: the window held at least this much when it
+                # began here, so the floor is taken of it, as if this answer came first.
+                self.window_first = remaining
+                self.floor = self._floor(remaining)
         self.last_remaining = remaining
 
     def _new_window(self, remaining: int, reset: int | None) -> None:
