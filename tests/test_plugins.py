@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audit import hookspecs
-from audit.checkapi import Check, CheckContext, CheckMeta, Outcome
+from audit.plugin import Check, CheckContext, CheckMeta, Outcome
 from audit.plugins import load_plugins
 
 
