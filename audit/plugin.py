@@ -32,6 +32,7 @@ from audit.checkapi import (
     decide_by_attestation,
 )
 from audit.collect import CollectContext
+from audit.fileio import write_atomic
 from audit.hookspecs import hookimpl
 from reports.base import Renderer, RenderOptions
 
@@ -52,4 +53,5 @@ __all__ = [
     "attestation_record",
     "decide_by_attestation",
     "hookimpl",
+    "write_atomic",
 ]
