@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audit import hookspecs
-from audit.plugin import Check, CheckContext, CheckMeta, Outcome
+from audit.plugin import Check, CheckContext, CheckMeta, Outcome, Renderer, hookimpl
 from audit.plugins import load_plugins
 
 
@@ -14,7 +14,7 @@ def _check(cid: str, severity: str = "low") -> Check:
 
 
 class DuplicatePlugin:
-    @hookspecs.hookimpl
+    @hookimpl
     def ws1_audit_register_checks(self, register):  # type: ignore[no-untyped-def]
         register(_check("uem_version"))
         register(_check("extra_one"))
@@ -23,7 +23,7 @@ class DuplicatePlugin:
 
 
 class RaisingPlugin:
-    @hookspecs.hookimpl
+    @hookimpl
     def ws1_audit_register_checks(self, register):  # type: ignore[no-untyped-def]
         raise RuntimeError("cannot import vendor sdk")
 
@@ -58,14 +58,12 @@ def test_a_problem_names_the_plugin_that_caused_it() -> None:
 class RendererPlugin:
     """Registers a duplicate and a nameless renderer, and a check with no id."""
 
-    @hookspecs.hookimpl
+    @hookimpl
     def ws1_audit_register_renderers(self, register):  # type: ignore[no-untyped-def]
-        from reports.base import Renderer
-
         register(Renderer("json", ("x.json",), "a second json", lambda r, o, p: []))
         register(Renderer("", ("y",), "no name", lambda r, o, p: []))
 
-    @hookspecs.hookimpl
+    @hookimpl
     def ws1_audit_register_checks(self, register):  # type: ignore[no-untyped-def]
         register(object())
 
@@ -88,7 +86,7 @@ class NoArgumentPlugin:
 
     calls = 0
 
-    @hookspecs.hookimpl
+    @hookimpl
     def ws1_audit_register_checks(self) -> None:
         NoArgumentPlugin.calls += 1
 
