@@ -30,7 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from audit.checkapi import (
+from audit.inventory import FRAME_COLUMNS, Gap, Inventory
+from audit.plugin import (
     CheckContext,
     CheckMeta,
     Evidence,
@@ -39,7 +40,6 @@ from audit.checkapi import (
     attestation_record,
     decide_by_attestation,
 )
-from audit.inventory import FRAME_COLUMNS, Gap, Inventory
 from audit.uem import catalogue
 from audit.uem.catalogue import sources as source
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     PATH_INTERNAL_APPS,
     REF_DSP_ONLINE,

@@ -9,7 +9,7 @@ true: enabled, fails). The newest of the two counts. Without one the check is ``
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Outcome
+from audit.plugin import Check, CheckContext, CheckMeta, Outcome
 from checks._common import (
     PATH_AUTO_ENROLLMENT,
     REF_DSP_ONLINE,

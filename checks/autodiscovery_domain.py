@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from checks._common import (
     DISCOVERY,
     PATH_AUTHENTICATION,

@@ -7,7 +7,7 @@ UEM API shows. Attestation names: ``device_staging``, alias ``generic_ppkg_stagi
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Outcome, decide_by_attestation
+from audit.plugin import Check, CheckContext, CheckMeta, Outcome, decide_by_attestation
 from checks._common import PATH_STAGING, REF_DSP_ONLINE, guarded, manual, steps
 
 SETTING = "staging with the generic PPKG, unattend.xml and Sysprep"

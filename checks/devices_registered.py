@@ -34,8 +34,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.scope import is_dropship_token
 from audit.uem.catalogue import sources
 from checks._common import (

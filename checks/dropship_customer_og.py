@@ -12,7 +12,7 @@ registered at this same OG is the autodiscovery_domain check's question.
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     OG_SEARCH,
     PATH_STAGING,

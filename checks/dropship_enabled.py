@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checkapi import (
+from audit.inventory import FRAME_SOURCES
+from audit.plugin import (
     Check,
     CheckContext,
     CheckMeta,
@@ -33,7 +34,6 @@ from audit.checkapi import (
     attestation_record,
     decide_by_attestation,
 )
-from audit.inventory import FRAME_SOURCES
 from audit.scope import is_dropship_token
 from audit.uem.catalogue import sources
 from checks._common import (

@@ -10,8 +10,8 @@ parent OGs; a tag visible at the OG counts, as the console also offers inherited
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     PATH_TAGS,
     REF_DSP_ONLINE,

@@ -8,7 +8,7 @@ Without one the check is ``manual``.
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Outcome, decide_by_attestation
+from audit.plugin import Check, CheckContext, CheckMeta, Outcome, decide_by_attestation
 from checks._common import PATH_HUB_APP, REF_DSP_ONLINE, guarded, steps
 
 META = CheckMeta(

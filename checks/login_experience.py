@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     REF_ACCOUNTS_CSP,
     REF_DSP_ONLINE,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from checks._common import PATH_STAGING, REF_DSP_ONLINE, REF_SAAS_HOSTS, error, guarded, steps
 
 #: Domains under which Workspace ONE UEM SaaS tenants are served.

@@ -14,8 +14,8 @@ only where Software Distribution is configured is an inference, not a documented
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from audit.inventory import FRAME_SOURCES
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from checks._common import (
     PATH_INTERNAL_APPS,
     REF_DSP_ONLINE,

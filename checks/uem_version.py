@@ -9,7 +9,7 @@ zero-padded ("21.05") is unconfirmed, which numeric comparison makes harmless.
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.versions import format_version, parse_version, version_at_least
 from checks._common import (
     PATH_STAGING,
