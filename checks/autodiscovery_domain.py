@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
+from audit.inventory_rows import fold, text
 from checks._common import (
     DISCOVERY,
     PATH_AUTHENTICATION,
@@ -26,11 +27,8 @@ from checks._common import (
     REF_ENROLLMENT_SETTINGS,
     dropship,
     error,
-    fold,
-    guarded,
     manual,
     steps,
-    text,
 )
 
 SETTING = "the email domain registered for autodiscovery at the customer OG"
@@ -145,7 +143,6 @@ def _lookup(ctx: CheckContext) -> Outcome:
     )
 
 
-@guarded(DISCOVERY)
 def evaluate(ctx: CheckContext) -> Outcome:
     """An attestation overrides the discovery lookup."""
     return decide_by_attestation(

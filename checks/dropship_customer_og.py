@@ -13,6 +13,7 @@ registered at this same OG is the autodiscovery_domain check's question.
 from __future__ import annotations
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
+from audit.inventory_rows import text
 from checks._common import (
     OG_SEARCH,
     PATH_STAGING,
@@ -20,9 +21,7 @@ from checks._common import (
     dropship,
     error,
     gap_outcome,
-    guarded,
     steps,
-    text,
 )
 
 META = CheckMeta(
@@ -51,7 +50,6 @@ META = CheckMeta(
 COLUMNS = ["GroupId", "Name", "UUID", "LocationGroupType"]
 
 
-@guarded(OG_SEARCH)
 def evaluate(ctx: CheckContext) -> Outcome:
     """The Drop Ship OG's type must be Customer."""
     inv = ctx.inventory

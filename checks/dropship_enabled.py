@@ -34,20 +34,17 @@ from audit.checkapi import (
     decide_by_attestation,
 )
 from audit.inventory import FRAME_SOURCES
+from audit.inventory_rows import Registration, fold, rows, text
 from audit.scope import is_dropship_token
 from audit.uem.catalogue import sources
 from checks._common import (
     PATH_STAGING,
     REF_DSP_ONLINE,
     dropship,
-    fold,
     gap_outcome,
     gaps,
-    guarded,
     manual,
-    records,
     steps,
-    text,
 )
 
 SOURCE = sources("dropship_settings")
@@ -167,13 +164,13 @@ def _fallback(ctx: CheckContext, why: str, old_console: bool) -> Outcome:
         if gap is not None:
             return gap
         og_uuid = fold((inv.dropship_og or {}).get("uuid"))
-        rows = [
+        found = [
             r
-            for r in records(inv, "registrations")
-            if (not og_uuid or fold(r.get("og_uuid")) in ("", og_uuid))
-            and is_dropship_token(text(r.get("token_type")) or None)
+            for r in rows(inv, Registration)
+            if (not og_uuid or r.og_uuid.strip().casefold() in ("", og_uuid))
+            and is_dropship_token(r.token_type or None)
         ]
-        if not rows:
+        if not found:
             return manual(
                 META,
                 SETTING,
@@ -182,18 +179,18 @@ def _fallback(ctx: CheckContext, why: str, old_console: bool) -> Outcome:
             )
         return Outcome(
             "pass",
-            f"{why}. Inferred, not attested: {len(rows)} device(s) are registered for Drop "
+            f"{why}. Inferred, not attested: {len(found)} device(s) are registered for Drop "
             "Ship in the OG, which needs Drop Ship enabled; record an attestation to confirm.",
             Evidence(
                 ["Serial", "Name", "Tags", "Enrollment status"],
                 [
                     [
-                        text(r.get("serial")),
-                        text(r.get("name")),
-                        "(not read)" if r.get("tags") is None else text(r.get("tags")),
-                        text(r.get("enrollment_status")),
+                        r.serial,
+                        r.name,
+                        "(not read)" if r.tags is None else ", ".join(r.tags),
+                        r.enrollment_status,
                     ]
-                    for r in rows
+                    for r in found
                 ],
                 TOKENS,
             ),
@@ -205,7 +202,6 @@ def _fallback(ctx: CheckContext, why: str, old_console: bool) -> Outcome:
     return decided
 
 
-@guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
     """The settings from the API; the attestation (and older evidence) where unreadable."""
     inv = ctx.inventory
