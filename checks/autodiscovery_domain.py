@@ -100,7 +100,15 @@ def _lookup(ctx: CheckContext) -> Outcome:
             f"status = {status!r}",
             source,
         )
-    expected = text((inv.dropship_og or {}).get("group_id")) or text(cfg.get("organization_group"))
+    return _compare(ctx, found, domain, status, source)
+
+
+def _compare(
+    ctx: CheckContext, found: dict[str, Any], domain: str, status: int, source: str
+) -> Outcome:
+    """The discovery service's answer against the Drop Ship OG's GroupId."""
+    og = ctx.inventory.dropship_og or {}
+    expected = text(og.get("group_id")) or text(dropship(ctx).get("organization_group"))
     answered = text(found.get("group_id"))
     evidence = Evidence(
         ["Domain", "HTTP status", "GroupId answered", "Expected GroupId (Drop Ship OG)"],
