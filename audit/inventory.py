@@ -120,6 +120,20 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
 FRAME_SOURCES: dict[str, str] = catalogue.frame_sources()
 
 
+def frames_source(*names: str) -> str:
+    """The evidence source of several frames: each frame's endpoints, those an earlier frame
+    already named left out (``apps`` and ``app_assignments`` share the app details)."""
+    seen: set[str] = set()
+    parts = []
+    for name in names:
+        purposes = [e.purpose for e in catalogue.ENTRIES if name in e.frames]
+        fresh = [p for p in purposes if p not in seen]
+        seen.update(purposes)
+        if fresh:
+            parts.append(catalogue.sources(*fresh))
+    return ", ".join(parts)
+
+
 def empty_frame(name: str) -> pd.DataFrame:
     """An empty frame with the contract's columns."""
     return pd.DataFrame({col: pd.Series(dtype=object) for col in FRAME_COLUMNS[name]})

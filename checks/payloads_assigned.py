@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
-from audit.inventory import FRAME_SOURCES, Inventory
+from audit.inventory import FRAME_SOURCES, Inventory, frames_source
 from audit.inventory_rows import AppAssignment, ProfileAssignment, rows
 from checks._common import (
     PATH_INTERNAL_APPS,
@@ -27,7 +27,7 @@ from checks._common import (
     steps,
 )
 
-SOURCE = f"{FRAME_SOURCES['profile_assignments']}, {FRAME_SOURCES['app_assignments']}"
+SOURCE = frames_source("profile_assignments", "app_assignments")
 COLUMNS = ["Kind", "Name", "Smart group", "Endpoint"]
 
 META = CheckMeta(

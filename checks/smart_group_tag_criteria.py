@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
-from audit.inventory import FRAME_SOURCES
+from audit.inventory import frames_source
 from audit.inventory_rows import SmartGroup, Tag, as_list, rows
 from checks._common import (
     PATH_SMART_GROUPS,
@@ -28,7 +28,7 @@ from checks._common import (
     steps,
 )
 
-SOURCE = f"{FRAME_SOURCES['smart_groups']}, {FRAME_SOURCES['tags']}"
+SOURCE = frames_source("smart_groups", "tags")
 COLUMNS = ["Smart group", "Id", "Criteria type", "Tags in criteria", "Selects a Drop Ship tag"]
 
 META = CheckMeta(

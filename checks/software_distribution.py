@@ -15,7 +15,7 @@ only where Software Distribution is configured is an inference, not a documented
 from __future__ import annotations
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
-from audit.inventory import FRAME_SOURCES
+from audit.inventory import frames_source
 from audit.inventory_rows import App, OrgGroup, key, rows
 from checks._common import (
     PATH_INTERNAL_APPS,
@@ -26,7 +26,7 @@ from checks._common import (
     steps,
 )
 
-SOURCE = f"{FRAME_SOURCES['apps']}, {FRAME_SOURCES['app_assignments']}"
+SOURCE = frames_source("apps", "app_assignments")
 SETTING = "Software Distribution in the Drop Ship organization group"
 
 META = CheckMeta(
