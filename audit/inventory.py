@@ -1,7 +1,8 @@
 """The inventory: normalised pandas frames and typed scalars, built from a snapshot alone.
 
 Checks read only this. Its columns are the contract between the collector and the checks
-(``FRAME_COLUMNS``); the builder is :func:`audit.inventory_build.build_inventory`.
+(``FRAME_COLUMNS``); the builder is :func:`audit.inventory_build.build_inventory`. Checks
+read the frames as typed rows (:func:`audit.inventory_rows.rows`), each cell coerced once.
 
 Frames (one row per item; list-valued cells are Python lists):
 
