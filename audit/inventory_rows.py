@@ -16,6 +16,7 @@ Column kinds, from each dataclass field's annotation:
 - ``list[str]`` / ``list[Key]``: list cells of text or of ids; missing is empty.
 - ``list[str] | None``: a list cell whose None means "not read" (a token's tags).
 
+The Drop Ship OG, a scalar of the inventory, is typed the same way (:func:`dropship_og`).
 Frames are re-read on every call (tests change them in place between evaluations); the
 frame's ``to_dict`` dominates the cost, as it did when each check read the records itself.
 """
@@ -23,6 +24,7 @@ frame's ``to_dict`` dominates the cost, as it did when each check read the recor
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
@@ -304,11 +306,39 @@ def frame(inv: Inventory, name: str) -> pd.DataFrame:
     return df
 
 
+def _build(kind: type[R], record: Mapping[Any, Any], where: str) -> R:
+    """A row of ``kind`` from a record, each field coerced by its annotation."""
+    cols = [(f.name, str(f.type)) for f in fields(kind)]  # type: ignore[arg-type]
+    return kind(**{c: _coerce(t, record.get(c), f"{where}.{c}") for c, t in cols})
+
+
 def rows(inv: Inventory, kind: type[R]) -> list[R]:
     """The typed rows of the frame ``kind`` stands for (``kind.FRAME``)."""
     name: str = getattr(kind, "FRAME")  # noqa: B009 (a ClassVar of the row dataclasses)
-    cols = [(f.name, str(f.type)) for f in fields(kind)]  # type: ignore[arg-type]
-    out = []
-    for record in frame(inv, name).to_dict("records"):
-        out.append(kind(**{c: _coerce(t, record.get(c), f"{name}.{c}") for c, t in cols}))
-    return out
+    return [_build(kind, record, name) for record in frame(inv, name).to_dict("records")]
+
+
+@dataclass(frozen=True)
+class DropShipOG:
+    """``inventory.dropship_og``: the organization group the Drop Ship settings are in."""
+
+    id: Key
+    group_id: str
+    uuid: str
+    name: str
+    type: str
+
+    @property
+    def label(self) -> str:
+        """The OG's name, else its GroupId."""
+        return self.name or self.group_id
+
+
+def dropship_og(inv: Inventory) -> DropShipOG | None:
+    """The Drop Ship OG as a typed record; None when the search found none."""
+    og = inv.dropship_og
+    if og is None:
+        return None
+    if not isinstance(og, dict):
+        raise ShapeError(f"inventory.dropship_og is {type(og).__name__}, not a mapping")
+    return _build(DropShipOG, og, "dropship_og")

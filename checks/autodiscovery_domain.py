@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
-from audit.inventory_rows import fold, text
+from audit.inventory_rows import dropship_og, fold, text
 from checks._common import (
     DISCOVERY,
     PATH_AUTHENTICATION,
@@ -107,8 +107,8 @@ def _compare(
     ctx: CheckContext, found: dict[str, Any], domain: str, status: int, source: str
 ) -> Outcome:
     """The discovery service's answer against the Drop Ship OG's GroupId."""
-    og = ctx.inventory.dropship_og or {}
-    expected = text(og.get("group_id")) or text(dropship(ctx).get("organization_group"))
+    og = dropship_og(ctx.inventory)
+    expected = (og.group_id if og else "") or text(dropship(ctx).get("organization_group"))
     answered = text(found.get("group_id"))
     evidence = Evidence(
         ["Domain", "HTTP status", "GroupId answered", "Expected GroupId (Drop Ship OG)"],

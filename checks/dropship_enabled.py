@@ -34,7 +34,7 @@ from audit.checkapi import (
     decide_by_attestation,
 )
 from audit.inventory import FRAME_SOURCES
-from audit.inventory_rows import Registration, fold, rows, text
+from audit.inventory_rows import DropShipOG, Registration, dropship_og, fold, rows, text
 from audit.scope import is_dropship_token
 from audit.uem.catalogue import sources
 from checks._common import (
@@ -87,9 +87,9 @@ def _yes(value: Any) -> str:
 def _from_api(ctx: CheckContext, settings: dict[str, Any]) -> Outcome:
     """The verdict of the settings read from the API (then weighed against an attestation)."""
     inv = ctx.inventory
-    og = inv.dropship_og or {}
-    name = text(og.get("name")) or text(og.get("group_id"))
-    customer = fold(og.get("type")) == "customer"
+    og = dropship_og(inv) or DropShipOG(None, "", "", "", "")
+    name = og.label
+    customer = og.type.strip().casefold() == "customer"
     enabled = settings["enabled"] is True
     others = [s for s in settings["sub_ogs"] if s.get("enabled") is True]
     username = settings.get("username")
@@ -98,7 +98,7 @@ def _from_api(ctx: CheckContext, settings: dict[str, Any]) -> Outcome:
     if wanted and username is not None and wanted.casefold() != username.strip().casefold():
         note = f" (staging username '{username}', not the configured '{wanted}')"
     own = "" if enabled and customer else ("not the customer OG" if enabled else "disabled")
-    rows = [[name, text(og.get("type")), _yes(settings["enabled"]), username or "", own]]
+    rows = [[name, og.type, _yes(settings["enabled"]), username or "", own]]
     rows += [
         [text(s.get("name")) or text(s.get("uuid")), "below the Drop Ship OG", "yes", "", "enabled"]
         for s in others
@@ -109,7 +109,7 @@ def _from_api(ctx: CheckContext, settings: dict[str, Any]) -> Outcome:
         summary = f"Drop Ship Provisioning is disabled at the Drop Ship OG {name}{also}{note}."
         return Outcome("fail", summary, Evidence(COLUMNS, rows, SOURCE))
     if not customer or others:
-        kind = text(og.get("type")) or "unknown-type"
+        kind = og.type or "unknown-type"
         where = [] if customer else [f"{name} (a {kind} OG, not the customer OG)"]
         where += [f"{elsewhere} below the Drop Ship OG"] if others else []
         return Outcome(
@@ -163,7 +163,7 @@ def _fallback(ctx: CheckContext, why: str, old_console: bool) -> Outcome:
         gap = gap_outcome(inv, "registrations", what="the devices registered for Drop Ship")
         if gap is not None:
             return gap
-        og_uuid = fold((inv.dropship_og or {}).get("uuid"))
+        og_uuid = fold((dropship_og(inv) or DropShipOG(None, "", "", "", "")).uuid)
         found = [
             r
             for r in rows(inv, Registration)

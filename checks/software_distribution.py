@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from audit.inventory import frames_source
-from audit.inventory_rows import App, OrgGroup, key, rows
+from audit.inventory_rows import App, OrgGroup, dropship_og, rows
 from checks._common import (
     PATH_INTERNAL_APPS,
     REF_DSP_ONLINE,
@@ -60,7 +60,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
     inv = ctx.inventory
 
     def inferred() -> Outcome:
-        og = key((inv.dropship_og or {}).get("id"))
+        og = og_row.id if (og_row := dropship_og(inv)) else None
         ancestors = {g.id for g in rows(inv, OrgGroup) if g.in_scope is False}
         found = [
             a
