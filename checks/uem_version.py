@@ -17,7 +17,6 @@ from checks._common import (
     SYSTEM_INFO,
     error,
     gap_outcome,
-    guarded,
     steps,
 )
 
@@ -43,7 +42,6 @@ META = CheckMeta(
 )
 
 
-@guarded(SYSTEM_INFO)
 def evaluate(ctx: CheckContext) -> Outcome:
     """Compare ProductVersion with min_uem_version."""
     inv = ctx.inventory
