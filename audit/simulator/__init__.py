@@ -8,7 +8,7 @@ It powers ``ws1-audit demo``, the tests and the benchmark::
         ...  # point the collector at server.url / server.token_url / server.discovery_url
 
 Modules: :mod:`.tenant` (the tenant data format, validation, bundled scenarios),
-:mod:`.generator` (seeded tenants of any size), :mod:`.render` (API row shapes),
+:mod:`.generator` (seeded tenants of any size), :mod:`.render` (API row shapes, one module per kind of row),
 :mod:`.endpoints` (routing, versions, paging), :mod:`.faults` (fault injection) and
 :mod:`.server` (HTTP, authentication, headers, request log). The endpoints and shapes
 served are those of ``docs/collection.md``.

@@ -21,7 +21,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.simulator import render
+from audit.simulator.render import apps as app_shapes
+from audit.simulator.render import devices as device_shapes
+from audit.simulator.render import groups as group_shapes
+from audit.simulator.render import profiles as profile_shapes
+from audit.simulator.render import registrations as registration_shapes
+from audit.simulator.render import smart_groups as smart_group_shapes
 from audit.simulator.tenant import PLATFORM_IDS, TenantIndex
 
 __all__ = ["DEFAULT_PAGE_SIZE", "ApiError", "Reply", "Route", "UemApi"]
@@ -263,22 +268,23 @@ class UemApi:
             chunk, page, size = self._page(call, rows)
             href = f"{call.base_url}/API/system/groups/search?page={page}&pagesize={size}"
             body = {
-                "OrganizationGroups": [render.og_row_v2(self.index, og) for og in chunk],
+                "OrganizationGroups": [group_shapes.og_row_v2(self.index, og) for og in chunk],
                 "AdditionalInfo": {"Links": [{"Rel": "self", "Href": href}]},
                 "TotalResults": len(rows),
             }
             return Reply(200, body)
         return self._v1_list(
-            call, "LocationGroups", rows, lambda og: render.og_row_v1(self.index, og)
+            call, "LocationGroups", rows, lambda og: group_shapes.og_row_v1(self.index, og)
         )
 
     def og_detail(self, call: Call) -> Reply:
-        return Reply(200, render.og_detail(self.index, self._og(int(call.groups[0]))))
+        return Reply(200, group_shapes.og_detail(self.index, self._og(int(call.groups[0]))))
 
     def og_children(self, call: Call) -> Reply:
         og = self._og(int(call.groups[0]))
         rows = [
-            render.og_child_row(self.index, self.index.ogs[o]) for o in self.index.subtree(og["id"])
+            group_shapes.og_child_row(self.index, self.index.ogs[o])
+            for o in self.index.subtree(og["id"])
         ]
         return Reply(200, rows)
 
@@ -289,7 +295,9 @@ class UemApi:
             for t in self._in(self.index.tags.values(), scope)
             if _contains(t["name"], call.params.get("name"))
         ]
-        return self._v1_list(call, "Tags", rows, lambda t: render.tag_row(self.index, t))
+        return self._v1_list(
+            call, "Tags", rows, lambda t: smart_group_shapes.tag_row(self.index, t)
+        )
 
     def smart_groups(self, call: Call) -> Reply:
         scope = self._scope(call, "organizationgroupid", "managedbyorganizationgroupid")
@@ -299,14 +307,18 @@ class UemApi:
             if _contains(s["name"], call.params.get("name"))
         ]
         return self._v1_list(
-            call, "SmartGroups", rows, lambda s: render.smart_group_row(self.index, s), empty=204
+            call,
+            "SmartGroups",
+            rows,
+            lambda s: smart_group_shapes.smart_group_row(self.index, s),
+            empty=204,
         )
 
     def smart_group(self, call: Call) -> Reply:
         sg = self.index.smart_groups.get(int(call.groups[0]))
         if sg is None:
             raise ApiError(404, "Smart group not found.", 1005)
-        return Reply(200, render.smart_group_detail(self.index, sg))
+        return Reply(200, smart_group_shapes.smart_group_detail(self.index, sg))
 
     def apps(self, call: Call) -> Reply:
         scope = self._scope(call, "locationgroupid", "organizationgroupid")
@@ -318,7 +330,7 @@ class UemApi:
             and _contains(a["name"], params.get("applicationname"))
             and (
                 not params.get("bundleid")
-                or render.app_bundle_id(a).casefold() == params["bundleid"].casefold()
+                or app_shapes.app_bundle_id(a).casefold() == params["bundleid"].casefold()
             )
             and (
                 not params.get("type")
@@ -329,13 +341,13 @@ class UemApi:
                 or a.get("status", "Active").lower() == params["status"].lower()
             )
         ]
-        return self._v1_list(call, "Application", rows, lambda a: render.app_row(self.index, a))
+        return self._v1_list(call, "Application", rows, lambda a: app_shapes.app_row(self.index, a))
 
     def app_detail(self, call: Call) -> Reply:
         app = self.index.apps.get(int(call.groups[0]))
         if app is None or app.get("app_type", "Internal") != "Internal":
             raise ApiError(404, "Application not found.", 1005)
-        return Reply(200, render.app_detail(self.index, app))
+        return Reply(200, app_shapes.app_detail(self.index, app))
 
     def profiles(self, call: Call) -> Reply:
         scope = self._scope(call, "organizationgroupid", "organizationgroupuuid")
@@ -352,14 +364,14 @@ class UemApi:
         if call.version >= 2:  # ProfileSearchResultV2Entity
             href = f"{call.base_url}/API/mdm/profiles/search?page={page}&pagesize={size}"
             body = {
-                "ProfileList": [render.profile_row(self.index, p) for p in chunk],
+                "ProfileList": [profile_shapes.profile_row(self.index, p) for p in chunk],
                 "AdditionalInfo": {"Links": [{"Rel": "self", "Href": href}]},
                 "TotalResults": len(rows),
             }
             return Reply(200, body)
         # v1: the vendor documents no response; the envelope of UEM_API.md section 10.
         body = {
-            "Profiles": [render.profile_row(self.index, p) for p in chunk],
+            "Profiles": [profile_shapes.profile_row(self.index, p) for p in chunk],
             "Page": page,
             "PageSize": size,
             "Total": len(rows),
@@ -370,7 +382,7 @@ class UemApi:
         profile = self.index.profiles.get(int(call.groups[0]))
         if profile is None:
             raise ApiError(404, "Profile not found.", 1005)
-        return Reply(200, render.profile_detail(self.index, profile))
+        return Reply(200, profile_shapes.profile_detail(self.index, profile))
 
     def devices(self, call: Call) -> Reply:
         og_id = _int_param(call, "lgid", "organizationgroupid", "locationgroupid")
@@ -379,7 +391,7 @@ class UemApi:
         if not chunk:
             return Reply(204)
         body = {
-            "Devices": [render.device_row(self.index, d) for d in chunk],
+            "Devices": [device_shapes.device_row(self.index, d) for d in chunk],
             "Page": page,
             "PageSize": size,
             "Total": len(rows),
@@ -391,7 +403,7 @@ class UemApi:
         if device is None:
             raise ApiError(404, "Device not found.", 1005)
         return self._v1_list(
-            call, "DeviceApps", list(device.get("apps", ())), render.device_app_row
+            call, "DeviceApps", list(device.get("apps", ())), device_shapes.device_app_row
         )
 
     def device_app_search(self, call: Call) -> Reply:
@@ -409,7 +421,10 @@ class UemApi:
         chunk, _page, _size = self._page(call, rows)
         return Reply(
             200,
-            {"app_items": [render.device_app_item(a) for a in chunk], "TotalResults": len(rows)},
+            {
+                "app_items": [device_shapes.device_app_item(a) for a in chunk],
+                "TotalResults": len(rows),
+            },
         )
 
     def _device_pool(self, call: Call) -> list[Row]:
@@ -442,16 +457,18 @@ class UemApi:
             or (assigned and (flags["isassigned"] or none_given))
             or (not assigned and flags["isnotassigned"])
         )
-        bundles = {render.app_bundle_id(a): a for a in apps}
+        bundles = {app_shapes.app_bundle_id(a): a for a in apps}
         rows: list[Row] = []
         for device in self._device_pool(call) if wanted else ():
             for installed in device.get("apps", ()):
-                app = bundles.get(render.app_bundle_id(installed))
+                app = bundles.get(app_shapes.app_bundle_id(installed))
                 if app is None or not installed.get("in_catalog", True):
                     continue
                 if same_version and str(installed.get("version")) != str(app.get("version")):
                     continue
-                rows.append(render.hub_device_row(self.index, device, installed, app, assigned))
+                rows.append(
+                    device_shapes.hub_device_row(self.index, device, installed, app, assigned)
+                )
                 break
         chunk, _page, _size = self._page(call, rows)
         return Reply(200, {"devices": chunk, "TotalResults": len(rows)})
@@ -466,7 +483,7 @@ class UemApi:
             a
             for a in self.index.apps.values()
             if a.get("app_type", "Internal") == "Internal"
-            and render.app_bundle_id(a).casefold() == bundle.casefold()
+            and app_shapes.app_bundle_id(a).casefold() == bundle.casefold()
             and self.index.ogs[a["og_id"]]["uuid"].lower() == app_og
         ]
         if not apps:
@@ -485,13 +502,13 @@ class UemApi:
         og = self.index.og_by_uuid.get(call.groups[0])
         if og is None:
             raise ApiError(404, "Organization group not found.", 6008)
-        return Reply(200, render.dropship_settings(self.index, og))
+        return Reply(200, group_shapes.dropship_settings(self.index, og))
 
     def oem_sync(self, call: Call) -> Reply:
         og = self.index.og_by_uuid.get(call.groups[0])
         if og is None:
             raise ApiError(404, "Organization group not found.", 6008)
-        return Reply(200, render.oem_sync(og, self.day_start))
+        return Reply(200, group_shapes.oem_sync(og, self.day_start))
 
     def _tokens(self, og_uuid: str) -> list[tuple[Row, int]]:
         """The registrations an OG's token list holds (the OG's subtree), in list order."""
@@ -522,7 +539,9 @@ class UemApi:
         if not chunk:
             return Reply(204)
         body = {
-            "tokens": [render.registration_row(self.index, reg, og_id) for reg, og_id in chunk],
+            "tokens": [
+                registration_shapes.registration_row(self.index, reg, og_id) for reg, og_id in chunk
+            ],
             "page": page,
             "page_size": size,
             "total": len(rows),
@@ -536,7 +555,10 @@ class UemApi:
             by_uuid = self._token_index.get(og_uuid)
         if by_uuid is None:
             by_uuid = {
-                render.registration_uuid(reg, self.index.ogs[og_id]["uuid"]): (reg, og_id)
+                registration_shapes.registration_uuid(reg, self.index.ogs[og_id]["uuid"]): (
+                    reg,
+                    og_id,
+                )
                 for reg, og_id in self._tokens(og_uuid)
             }
             with self._lock:
@@ -544,7 +566,7 @@ class UemApi:
         found = by_uuid.get(call.groups[1])
         if found is None:
             raise ApiError(404, "Enrollment Token not found.", 5220)
-        return Reply(200, render.registration_detail(self.index, *found))
+        return Reply(200, registration_shapes.registration_detail(self.index, *found))
 
 
 def _route(

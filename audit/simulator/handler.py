@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from audit.simulator.endpoints import ApiError, Reply, negotiate
 from audit.simulator.faults import Fault
-from audit.simulator.render import discovery_body
+from audit.simulator.render.discovery import discovery_body
 
 if TYPE_CHECKING:
     from audit.simulator.server import _HTTPServer
