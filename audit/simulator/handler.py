@@ -28,7 +28,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from audit.simulator.endpoints import ApiError, Reply, negotiate
+from audit.simulator.calls import ApiError, Reply
+from audit.simulator.endpoints import negotiate
 from audit.simulator.faults import Fault
 from audit.simulator.render.discovery import discovery_body
 

@@ -33,7 +33,8 @@ from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from audit.simulator.endpoints import ApiError, UemApi
+from audit.simulator.calls import ApiError
+from audit.simulator.endpoints import UemApi
 from audit.simulator.faults import FaultPlan
 from audit.simulator.handler import LogEntry, RequestHandler, next_midnight_utc
 from audit.simulator.tenant import TenantIndex, validate_tenant
