@@ -8,13 +8,23 @@ bad value with the 400 the console answers.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from audit.simulator.tenant import PLATFORM_IDS
 
-__all__ = ["ApiError", "Call", "Reply", "Row", "contains", "int_param", "platform_match"]
+__all__ = [
+    "ApiError",
+    "Call",
+    "Reply",
+    "Row",
+    "contains",
+    "error_body",
+    "int_param",
+    "platform_match",
+]
 
 _PLATFORM_NAMES = {str(v): k.lower() for k, v in PLATFORM_IDS.items()}
 Row = Mapping[str, Any]
@@ -37,6 +47,11 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.error_code = error_code
+
+
+def error_body(message: str, code: int) -> dict[str, Any]:
+    """The UEM error body: ``{"errorCode", "message", "activityId"}``."""
+    return {"errorCode": code, "message": message, "activityId": str(uuid.uuid4())}
 
 
 @dataclass

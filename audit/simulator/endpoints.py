@@ -36,9 +36,10 @@ from audit.simulator.routes import (
 )
 from audit.simulator.tenant import TenantIndex
 
-__all__ = ["DEFAULT_PAGE_SIZE", "ROUTES", "Route", "UemApi", "negotiate"]
+__all__ = ["DEFAULT_PAGE_SIZE", "ROUTES", "Route", "UemApi", "accept_version", "negotiate"]
 
 DEFAULT_PAGE_SIZE = 500
+_VERSION_ACCEPT = re.compile(r"version\s*=\s*\"?([^;,\s\"]*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,17 @@ def negotiate(versions: tuple[int, ...], asked: int) -> int:
     """The version served for ``asked``: the highest supported not above it, else the lowest."""
     below = [v for v in versions if v <= asked]
     return max(below) if below else min(versions)
+
+
+def accept_version(accept: str | None) -> int:
+    """The version asked for in ``Accept: application/json;version=N`` (default 1)."""
+    match = _VERSION_ACCEPT.search(accept or "")
+    if match is None:
+        return 1
+    text = match.group(1)
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
+        raise ApiError(400, "Invalid API version in the Accept header.", 1002)
+    return int(text)
 
 
 class UemApi:
