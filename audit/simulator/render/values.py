@@ -9,11 +9,11 @@ from audit.simulator.tenant import PLATFORM_IDS
 
 __all__ = ["Row", "created_on", "platform_id", "v1_id"]
 
-
 Row = Mapping[str, Any]
 
 
 def v1_id(value: int) -> dict[str, int]:
+    """A v1 model's id: ``{"Value": n}``."""
     return {"Value": value}
 
 
@@ -24,4 +24,5 @@ def created_on(ident: int) -> str:
 
 
 def platform_id(platform: str) -> int:
+    """The UEM platform id of a platform name (0 when unknown)."""
     return PLATFORM_IDS.get(platform, 0)
