@@ -671,7 +671,7 @@ def history(history_dir: Path, out: Path | None) -> None:
     them per tenant).
     """
     from audit.history import trend
-    from reports.fleet import render_trend
+    from reports.trend import render_trend
 
     found = trend(history_dir)
     for problem in found.problems:
