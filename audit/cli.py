@@ -22,7 +22,8 @@ import click
 
 from audit import TOOL_NAME, __version__
 from audit.cli_options import Choice, choice_options
-from audit.config import DEFAULT_FORMATS, FORMATS, SEVERITIES, Config, load_config
+from audit.config import Config, load_config
+from audit.config_keys import DEFAULT_FORMATS, FORMATS, SEVERITIES
 from audit.errors import (
     EXIT_INTERNAL,
     EXIT_READY,

@@ -120,7 +120,7 @@ class Collector(DetailReads, HubReads):
         self.progress = progress or (lambda stage, done, total: None)
         self.plugin_hook = plugin_hook
         self.state = _State()
-        self.ds = config.dropship
+        self.ds = dict(config.dropship)
         self.sg_details: dict[int, dict[str, Any]] = {}
         self._detail_reserve = 0
         self._details_done = asyncio.Event()

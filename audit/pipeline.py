@@ -20,7 +20,8 @@ import httpx
 
 from audit.cache import ResponseCache
 from audit.collect import Collector, Progress
-from audit.config import DEFAULT_FORMATS, Config, Waiver, default_requirements
+from audit.config import Config, Waiver, default_requirements
+from audit.config_keys import DEFAULT_FORMATS
 from audit.errors import (
     EXIT_CHECK_ERROR,
     EXIT_NOT_READY,

@@ -1,6 +1,6 @@
 """The commented config template that ``ws1-audit init`` writes, generated from the schema.
 
-Generated from :data:`audit.config.SCHEMA` so that the template can never document a key
+Generated from :data:`audit.config_keys.SCHEMA` so that the template can never document a key
 the loader does not accept, or miss one it does.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.config import ATTESTATION_KEYS, SCHEMA, WAIVER_KEYS, Key
+from audit.config_keys import ATTESTATION_KEYS, SCHEMA, WAIVER_KEYS, Key
 from audit.uem.catalogue import REGION_TOKEN_URLS
 
 _EXAMPLES: dict[str, Any] = {

@@ -134,7 +134,7 @@ def test_relative_paths_resolve_beside_the_config(
 
 
 def test_template_is_valid_and_documents_every_key() -> None:
-    from audit.config import SCHEMA
+    from audit.config_keys import SCHEMA
 
     text = config_template()
     data = tomllib.loads(text)
