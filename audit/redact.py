@@ -245,11 +245,6 @@ def register_secret(value: str | None) -> None:
     PROCESS.add(value)
 
 
-def register_basic_pair(username: str, password: str) -> None:
-    """Register the base64 of ``user:password`` too: it is what Basic auth sends."""
-    PROCESS.add_pair(username, password)
-
-
 def scrub(text: str) -> str:
     """``text`` with every process-wide secret, in every form, replaced by [REDACTED]."""
     return PROCESS.scrub(text)
