@@ -39,25 +39,17 @@ from audit.uem.catalogue import REGION_TOKEN_URLS
 MAX_CONFIG_BYTES = 1 << 20
 
 
+@dataclass(frozen=True, repr=False, eq=False)
 class Secrets:
     """Secret values read from the environment; never printed, compared or serialised."""
 
-    __slots__ = ("client_secret", "notify_urls", "password", "sign_passphrase", "tenant_code")
-
-    def __init__(
-        self,
-        password: str | None = None,
-        tenant_code: str | None = None,
-        client_secret: str | None = None,
-        *,
-        sign_passphrase: str | None = None,
-        notify_urls: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        self.password, self.tenant_code, self.client_secret = password, tenant_code, client_secret
-        #: The passphrase of ``[report] sign_key`` (``sign_passphrase_env``).
-        self.sign_passphrase = sign_passphrase
-        #: ``(environment variable, Apprise URLs)`` per ``[notify] urls_env`` entry.
-        self.notify_urls = notify_urls
+    password: str | None = None
+    tenant_code: str | None = None
+    client_secret: str | None = None
+    #: The passphrase of ``[report] sign_key`` (``sign_passphrase_env``).
+    sign_passphrase: str | None = field(default=None, kw_only=True)
+    #: ``(environment variable, Apprise URLs)`` per ``[notify] urls_env`` entry.
+    notify_urls: tuple[tuple[str, str], ...] = field(default=(), kw_only=True)
 
     def values(self) -> list[str]:
         """Every non-empty secret, for redaction."""
