@@ -22,7 +22,8 @@ import click
 
 from audit import TOOL_NAME, __version__
 from audit.cli_options import Choice, choice_options
-from audit.config import DEFAULT_FORMATS, FORMATS, SEVERITIES, Config, load_config
+from audit.config import Config, load_config
+from audit.config_keys import DEFAULT_FORMATS, FORMATS, SEVERITIES
 from audit.errors import (
     EXIT_INTERNAL,
     EXIT_READY,
@@ -121,7 +122,7 @@ def _formats(value: str | None, config: Config | None) -> list[str]:
     """The formats of ``--format`` (case-insensitive, comma-separated, each once), or the
     config's ``[report] formats``, or the default formats (every one but ``ocsf``). An empty ``--format`` is a usage error."""
     if value is None:
-        return list(config.report["formats"]) if config else list(DEFAULT_FORMATS)
+        return list(config.report.formats) if config else list(DEFAULT_FORMATS)
     chosen = list(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     if not chosen:
         raise UsageError(f"--format: empty; expected one or more of {', '.join(FORMATS)}")
@@ -179,7 +180,7 @@ def _run_pipeline(
     outset = OutputSet(out, info.run_id)
     try:
         with outset:  # preflight and lock: before the first request
-            progress.note(f"Collecting from {config.tenant['api_url']} ...")
+            progress.note(f"Collecting from {config.tenant.api_url} ...")
             snapshot = asyncio.run(
                 pipeline.collect_async(
                     config, transport=transport, progress=progress, mode=mode, warn=_err

@@ -207,7 +207,7 @@ def _prepare(paths: Sequence[Path], options: FleetOptions) -> list[TenantRun]:
         runs.append(run)
         try:
             run.config = load_config(path)
-            run.name = str(run.config.tenant["name"])
+            run.name = run.config.tenant.name
             pipeline.validate_config_against(get_registry(), run.config)
             explicit = None
             if options.baseline is not None:
@@ -244,7 +244,7 @@ async def _audit_one(
     try:
         with OutputSet(run.out_dir, info.run_id) as outset:  # preflight, lock: before requests
             async with gate:
-                options.note(f"{run.slug}: collecting from {config.tenant['api_url']} ...")
+                options.note(f"{run.slug}: collecting from {config.tenant.api_url} ...")
                 for warning in pipeline.transport_warnings(config):
                     options.warn(f"warning: {run.slug}: {warning}")
                 snapshot = await pipeline.collect_async(
@@ -339,9 +339,7 @@ def fleet_summary(runs: Sequence[TenantRun], options: FleetOptions) -> dict[str,
             "slug": run.slug,
             "name": run.name,
             "config": str(run.config_path),
-            "api_host": (urlsplit(str(run.config.tenant["api_url"])).hostname or "")
-            if run.config
-            else "",
+            "api_host": (urlsplit(run.config.tenant.api_url).hostname or "") if run.config else "",
             "exit_code": run.exit_code,
             "problem": run.problem,
         }

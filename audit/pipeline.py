@@ -20,7 +20,8 @@ import httpx
 
 from audit.cache import ResponseCache
 from audit.collect import Collector, Progress
-from audit.config import DEFAULT_FORMATS, Config, Waiver, default_requirements
+from audit.config import Config, Waiver, default_requirements
+from audit.config_keys import DEFAULT_FORMATS
 from audit.errors import (
     EXIT_CHECK_ERROR,
     EXIT_NOT_READY,
@@ -111,22 +112,20 @@ def validate_attestations(registry: Registry, config: Config) -> None:
 def make_client(config: Config, *, transport: httpx.AsyncBaseTransport | None = None) -> UEMClient:
     """The UEM client for a config: auth, TLS, limits, and a recorder that redacts the secrets."""
     tenant, limits = config.tenant, config.collect
-    verify: bool | str = (
-        str(tenant["ca_bundle"]) if tenant.get("ca_bundle") else bool(tenant["verify_tls"])
-    )
+    verify: bool | str = str(tenant.ca_bundle) if tenant.ca_bundle else tenant.verify_tls
     return UEMClient(
-        str(tenant["api_url"]),
+        tenant.api_url,
         auth_from_config(config),
         transport=transport,
-        concurrency=int(limits["concurrency"]),
-        timeout_s=float(limits["timeout_s"]),
-        retries=int(limits["retries"]),
-        request_budget=int(limits["request_budget"]),
-        quota_reserve=float(limits["quota_reserve"]),
-        quota_wait_s=float(limits["quota_wait_s"]),
+        concurrency=limits.concurrency,
+        timeout_s=limits.timeout_s,
+        retries=limits.retries,
+        request_budget=limits.request_budget,
+        quota_reserve=limits.quota_reserve,
+        quota_wait_s=limits.quota_wait_s,
         verify=verify,
         recorder=Recorder(redactor=config.redactor),
-        max_response_bytes=int(limits["max_response_mb"]) << 20,
+        max_response_bytes=limits.max_response_mb << 20,
     )
 
 
@@ -144,9 +143,9 @@ async def collect_async(
     tenant's API could be read raises CollectionError (:func:`require_an_answer`)."""
     registry = registry or get_registry()
     cache = None
-    if config.collect.get("cache_dir"):
-        scope = f"{config.tenant['api_url']}|{config.dropship['organization_group']}"
-        cache = ResponseCache(config.collect["cache_dir"], scope)
+    if config.collect.cache_dir:
+        scope = f"{config.tenant.api_url}|{config.dropship.organization_group}"
+        cache = ResponseCache(config.collect.cache_dir, scope)
     async with make_client(config, transport=transport) as client:
         collector = Collector(
             config, client, cache=cache, progress=progress, plugin_hook=registry.manager.hook
@@ -162,17 +161,17 @@ async def collect_async(
 
 def plain_http(config: Config) -> bool:
     """Whether this config talks to the tenant (or its token URL) over plain http://."""
-    urls = (config.tenant.get("api_url"), config.token_url)
+    urls = (config.tenant.api_url, config.token_url)
     return any(str(u or "").lower().startswith("http://") for u in urls)
 
 
 def transport_warnings(config: Config) -> list[str]:
     """What every run and collect with ``config`` warns about on stderr (and records)."""
     out = []
-    if not config.tenant.get("verify_tls", True):
+    if not config.tenant.verify_tls:
         out.append("TLS certificate verification is disabled (verify_tls = false)")
     if plain_http(config):
-        host = urlsplit(str(config.tenant["api_url"])).hostname
+        host = urlsplit(config.tenant.api_url).hostname
         out.append(
             f"plain HTTP to {host}: credentials and answers travel unencrypted "
             "(allow_insecure_http = true)"
