@@ -417,7 +417,6 @@ class Collector(DetailReads, HubReads):
             if info is not None:
                 rec["trimmed"] = info
         records += self.state.cached_records
-        limiter = self.client.limiter
         return Snapshot(
             tool={"name": TOOL_NAME, "version": __version__},
             tenant={
@@ -429,22 +428,11 @@ class Collector(DetailReads, HubReads):
             requests=records,
             gaps=self.state.gaps,
             stats={
-                "requests_sent": self.client.requests_sent,
-                "retries": self.client.retries,
+                **self.client.stats(),
                 "cache_hits": self.state.cache_hits,
                 "inventories_cut_by_budget": self.state.inventories_cut,
                 "hub_versions_from_lists": self.state.hub_covered,
-                "quota": self.client.quota.stats(),
                 "notes": self.state.notes,
-                "request_budget": self.client.request_budget,
-                "concurrency": {
-                    "max": limiter.max_limit,
-                    "min_seen": limiter.min_limit_seen,
-                    "final": limiter.limit,
-                    "decreases": limiter.decreases,
-                    "max_in_flight": limiter.max_in_flight_seen,
-                },
-                "token_fetches": getattr(self.client.auth, "token_fetches", 0),
                 "verify_tls": self.config.tenant.verify_tls,
             },
             started_at=started,

@@ -192,9 +192,7 @@ class DetailReads:
                     tags = {t.casefold() for t in token_tags(body) or []}
                     counts["tagged" if tags & wanted else "untagged"] += 1
 
-        await self._gather(
-            *(worker() for _ in range(min(len(queue), self.client.limiter.max_limit)))
-        )
+        await self._gather(*(worker() for _ in range(min(len(queue), self.client.max_concurrency))))
 
 
 def _assigned(

@@ -204,7 +204,7 @@ class HubReads:
         # Twice the limit: a worker sleeping before a retry (Retry-After) holds no slot,
         # so the others keep the slots the limiter allows busy; the limiter still bounds
         # the requests in flight.
-        workers = min(len(queue), 2 * max(1, self.client.limiter.max_limit))
+        workers = min(len(queue), 2 * max(1, self.client.max_concurrency))
         await self._gather(*(worker() for _ in range(workers)))
         self.state.inventories_cut = cut
         if cut:

@@ -19,9 +19,10 @@ from audit.errors import (
     TransportError,
 )
 from audit.uem.auth import BasicAuth
-from audit.uem.client import UEMClient, retry_after_seconds
+from audit.uem.client import UEMClient
 from audit.uem.paging import read_pages
 from audit.uem.recorder import REDACTED, Recorder
+from audit.uem.wire import retry_after_seconds
 
 T = TypeVar("T")
 BASE = "https://as1234.awmdm.com"
@@ -52,6 +53,7 @@ def make_client(handler: Handler, sleeps: Sleeps | None = None, **kwargs: Any) -
     return UEMClient(
         BASE,
         kwargs.pop("auth", None) or BasicAuth(USER, PASSWORD, TENANT_CODE),
+        recorder=kwargs.pop("recorder", None) or Recorder(),
         transport=httpx.MockTransport(handler),
         sleep=sleeps or Sleeps(),
         **kwargs,
@@ -746,7 +748,9 @@ def test_url_encoded_secrets_are_redacted_too() -> None:
 def test_a_given_http_client_is_not_closed() -> None:
     async def scenario() -> bool:
         http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
-        async with UEMClient(BASE, BasicAuth(USER, PASSWORD, TENANT_CODE), http=http) as client:
+        async with UEMClient(
+            BASE, BasicAuth(USER, PASSWORD, TENANT_CODE), recorder=Recorder(), http=http
+        ) as client:
             await client.get("/api/x", purpose="x")
         still_open = not http.is_closed
         await http.aclose()
@@ -818,7 +822,9 @@ def test_an_answer_larger_than_the_cap_is_an_api_error_not_read() -> None:
     async def scenario() -> Recorder:
         auth = BasicAuth(USER, PASSWORD, TENANT_CODE)
         transport = httpx.MockTransport(handler)
-        async with UEMClient(BASE, auth, transport=transport, max_response_bytes=1 << 20) as client:
+        async with UEMClient(
+            BASE, auth, recorder=Recorder(), transport=transport, max_response_bytes=1 << 20
+        ) as client:
             with pytest.raises(ApiError, match="more than 1 MB once decompressed"):
                 await client.get("/api/x", purpose="x")
             return client.recorder

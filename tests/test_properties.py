@@ -193,11 +193,13 @@ def test_client_reads_any_rate_limit_and_retry_after_header(value: str) -> None:
 
     from audit.uem.auth import BasicAuth
     from audit.uem.client import UEMClient
+    from audit.uem.recorder import Recorder
     from audit.uem.wire import retry_after_seconds
 
     client = UEMClient(
         "http://127.0.0.1:9",
         BasicAuth("u", "p-secret", "t-secret"),
+        recorder=Recorder(),
         transport=httpx.MockTransport(lambda r: httpx.Response(200)),
         verify=False,  # no TLS here; spares loading the trust store per example
     )

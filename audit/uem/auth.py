@@ -55,6 +55,11 @@ class AuthContext:
 class Auth:
     """Base of the authentication schemes; subclasses override :meth:`headers`."""
 
+    #: The OAuth token URL, the only other server the client may POST to (None: none).
+    token_url: str | None = None
+    #: Token requests that obtained a token (failed attempts are not counted).
+    token_fetches: int = 0
+
     async def headers(self, ctx: AuthContext) -> dict[str, str]:
         """The request headers that authenticate one API call."""
         raise NotImplementedError
@@ -95,6 +100,8 @@ class BasicAuth(Auth):
 class OAuthClientCredentials(Auth):
     """OAuth 2.0 client credentials: a cached bearer token, refreshed before it expires."""
 
+    token_url: str
+
     def __init__(
         self,
         token_url: str,
@@ -115,7 +122,6 @@ class OAuthClientCredentials(Auth):
         self._token: str | None = None
         self._refresh_at = 0.0
         self._lock = asyncio.Lock()
-        #: Token requests that obtained a token (failed attempts are not counted).
         self.token_fetches = 0
 
     def __repr__(self) -> str:
