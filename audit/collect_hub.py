@@ -185,7 +185,7 @@ class HubReads(CatalogueReads):
             self.state.gap(
                 APP_SEARCH.purpose,
                 APP_SEARCH.label,
-                f"not read: {self.client.budget_reason()}; {cut} of {listed} Windows devices' "
+                f"not read: {self.client.budget.reason()}; {cut} of {listed} Windows devices' "
                 f"Hub versions were not requested ({self.state.hub_covered} read from the "
                 "app-centric lists)",
                 kind="budget",

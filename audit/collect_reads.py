@@ -122,7 +122,7 @@ class CatalogueReads:
 
     def _budget_short(self) -> bool:
         """Whether the budget left is only what the pending detail calls may still need."""
-        left = self.client.budget_left
+        left = self.client.budget.left
         return left is not None and left <= self._detail_reserve
 
     async def _guard(self, purpose: str, ep: Endpoint, call: Awaitable[Any]) -> Any:

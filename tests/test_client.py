@@ -598,7 +598,7 @@ def test_request_budget_is_never_exceeded() -> None:
             return client
 
     client = run(scenario())
-    assert calls == 3 and client.requests_sent == 3 and client.budget_left == 0
+    assert calls == 3 and client.requests_sent == 3 and client.budget.left == 0
 
 
 def test_request_budget_bounds_concurrent_paging() -> None:
@@ -630,9 +630,9 @@ def test_quota_reserve_keeps_half_of_the_first_remaining_for_others() -> None:
             return client
 
     client = run(scenario())
-    assert client.quota_first == 1000 and client.quota_floor == 500
+    assert client.quota.first == 1000 and client.quota.floor == 500
     assert client.requests_sent == 501  # the first, then 500 spent of R0 = 1000
-    assert remaining == 500 and client.budget_left == 0
+    assert remaining == 500 and client.budget.left == 0
 
 
 def test_quota_never_goes_below_100_remaining() -> None:

@@ -206,7 +206,7 @@ def test_client_reads_any_rate_limit_and_retry_after_header(value: str) -> None:
     try:
         raw = value.encode("latin-1")
         client.quota.note(httpx.Headers({b"x-ratelimit-remaining": raw, b"x-ratelimit-reset": raw}))
-        assert client.quota_remaining is None or client.quota_remaining >= 0
+        assert client.quota.remaining is None or client.quota.remaining >= 0
         waited = retry_after_seconds(value, cap=60.0)
         assert waited is None or 0.0 <= waited <= 60.0
     finally:

@@ -18,14 +18,7 @@ Retries use exponential backoff with full jitter (``random() * min(cap, base * 2
 or the server's ``Retry-After`` (seconds or an HTTP date, capped at ``retry_after_cap_s``)
 when it sends one.
 
-Budget. ``request_budget`` caps the requests sent by this client (every attempt counts,
-retries included; OAuth token requests go to another server and are counted in
-``auth.token_fetches`` instead). The tenant quota is shared with the tenant's other
-integrations: :class:`~audit.uem.quota.QuotaPacer` reads ``x-ratelimit-limit``,
-``-remaining`` and ``-reset`` and, in each quota window, spends at most
-``1 - quota_reserve`` of the remaining quota it first saw in it (never taking the tenant
-below 100); when that share is spent it waits for a window that resets within
-``quota_wait_s`` (a per-minute quota), and otherwise (a daily one) sends nothing more.
+Budget: :mod:`audit.uem.budget` (the request budget and the tenant quota).
 """
 
 from __future__ import annotations
@@ -41,9 +34,10 @@ from typing import Any, Literal
 import httpx
 
 from audit import TOOL_NAME, __version__
-from audit.errors import BudgetExhausted, TransportError
+from audit.errors import TransportError
 from audit.uem import readonly
 from audit.uem.auth import Auth, AuthContext
+from audit.uem.budget import Budget
 from audit.uem.limiter import AdaptiveLimiter
 from audit.uem.outcome import ApiResponse, Call, Sent, outcome, retryable
 from audit.uem.paging import PagedResult, read_pages
@@ -113,15 +107,13 @@ class UEMClient:
             event_hooks={"request": [self._refuse_writes]},
         )
         self.timeout_s, self.max_response_bytes = timeout_s, max_response_bytes
-        self.max_retries, self.request_budget, self.page_size = retries, request_budget, page_size
+        self.max_retries, self.page_size = retries, page_size
         self.backoff_base_s, self.backoff_cap_s = backoff_base_s, backoff_cap_s
         self.retry_after_cap_s = retry_after_cap_s
         self._sleep, self._random = sleep, random
         self.limiter = AdaptiveLimiter(concurrency)
         recorder.add_secrets(*auth.secret_values())
         self._auth_ctx = AuthContext(self._http, recorder, timeout_s, sleep)
-        #: Request attempts sent (or about to be), retries included; token requests excluded.
-        self.requests_sent = 0
         #: Attempts after the first, for any reason (backoff or a forced token refresh).
         self.retries = 0
         #: 2xx answers whose body was not valid JSON.
@@ -130,7 +122,7 @@ class UEMClient:
         self.quota = QuotaPacer(
             quota_reserve, max_wait_s=quota_wait_s, clock=clock, sleep=self._pause
         )
-        self._api_in_flight = 0
+        self.budget = Budget(request_budget, self.quota)
         self._user_agent = f"{TOOL_NAME}/{__version__}"
 
     async def __aenter__(self) -> UEMClient:
@@ -165,7 +157,7 @@ class UEMClient:
             "requests_sent": self.requests_sent,
             "retries": self.retries,
             "quota": self.quota.stats(),
-            "request_budget": self.request_budget,
+            "request_budget": self.budget.request_budget,
             "concurrency": {
                 "max": limiter.max_limit,
                 "min_seen": limiter.min_limit_seen,
@@ -182,42 +174,9 @@ class UEMClient:
         return self.limiter.max_limit
 
     @property
-    def quota_first(self) -> int | None:
-        """The first ``x-ratelimit-remaining`` seen."""
-        return self.quota.first
-
-    @property
-    def quota_remaining(self) -> int | None:
-        """The lowest ``x-ratelimit-remaining`` seen in the current quota window."""
-        return self.quota.remaining
-
-    @property
-    def quota_floor(self) -> int | None:
-        """The remaining quota kept for the tenant's other integrations in this window."""
-        return self.quota.floor
-
-    @property
-    def budget_left(self) -> int | None:
-        """Requests the run may still send (the request budget, and the quota reserve of a
-        window that does not reset soon enough to wait for); None when unbounded."""
-        left: list[int] = []
-        if self.request_budget is not None:
-            left.append(max(0, self.request_budget - self.requests_sent))
-        room = self.quota.room(self._api_in_flight) if self.quota.binding() else None
-        if room is not None:
-            left.append(room)
-        return min(left) if left else None
-
-    def budget_reason(self) -> str:
-        """Which limit the run reached, for a gap's reason: the request budget or the quota."""
-        budget = None if self.request_budget is None else self.request_budget - self.requests_sent
-        room = self.quota.room(self._api_in_flight) if self.quota.binding() else None
-        if room is not None and (budget is None or room <= budget):
-            return self.quota.describe()
-        return (
-            f"the request budget ran out (request_budget {self.request_budget}, "
-            f"{self.requests_sent} requests sent)"
-        )
+    def requests_sent(self) -> int:
+        """Request attempts sent (or about to be), retries included; token requests excluded."""
+        return self.budget.sent
 
     async def get(
         self, path: str, *, params: Mapping[str, Any] | None = None, version: int = 1, purpose: str
@@ -321,7 +280,7 @@ class UEMClient:
             u = request.url
             label = u.path if not call.external else f"{u.scheme}://{u.host}{u.path}"
             # Checked before the credentials: no token is fetched for a refused request.
-            await self._check_budget(label, call.external)
+            await self.budget.admit(label, call.external)
             creds = {} if call.external else await self.auth.headers(self._auth_ctx)
             request.headers.update(creds)
             sent = await self._once(call, request, label)
@@ -353,7 +312,7 @@ class UEMClient:
         """Layer 3, one wire attempt and its record. The budget is checked again right
         before the attempt counts itself, with no await in between, so concurrent
         requests cannot overrun it."""
-        await self._check_budget(label, call.external)
+        await self.budget.admit(label, call.external)
         call.attempts += 1
         resp, failure, elapsed = await self._wire(request, call.external)
         sent = Sent(label, elapsed, resp, failure)
@@ -395,13 +354,9 @@ class UEMClient:
         self, request: httpx.Request, external: bool
     ) -> tuple[httpx.Response | None, Exception | None, float]:
         """Send once within a limiter slot; ``(response, httpx failure, elapsed ms)``."""
-        self.requests_sent += 1
-        if not external:
-            self._api_in_flight += 1
-            self.quota.spent += 1
         resp: httpx.Response | None = None
         failure: Exception | None = None
-        try:
+        with self.budget.sending(external):
             async with self.limiter.slot() as held:
                 t0 = time.perf_counter()
                 try:
@@ -423,27 +378,7 @@ class UEMClient:
                         self.limiter.on_congestion(held)
                     elif resp is not None:
                         self.limiter.on_success()
-        finally:
-            if not external:
-                self._api_in_flight -= 1
         return resp, failure, elapsed
-
-    async def _check_budget(self, label: str, external: bool) -> None:
-        """Raise BudgetExhausted when the request budget is used up; wait for the quota
-        window to reset when this request does not fit it (see ``audit.uem.quota``). Ends
-        with no await after the last check, so the request is counted before another
-        request can pass."""
-        while True:
-            if self.request_budget is not None and self.requests_sent >= self.request_budget:
-                raise BudgetExhausted(
-                    f"request budget of {self.request_budget} requests used up; "
-                    f"GET {label} was not sent",
-                    endpoint=label,
-                )
-            room = None if external else self.quota.room(self._api_in_flight)
-            if room is None or room >= 1:
-                return
-            await self.quota.admit(label, lambda: self._api_in_flight)
 
     def _backoff(self, retry_index: int, resp: httpx.Response | None) -> float:
         if resp is not None:

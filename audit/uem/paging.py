@@ -29,7 +29,7 @@ MAX_PAGES = 10_000
 
 
 class Page(Protocol):
-    """What paging needs of a response (``audit.uem.client.ApiResponse`` has it)."""
+    """What paging needs of a response (``audit.uem.outcome.ApiResponse`` has it)."""
 
     @property
     def status(self) -> int: ...
