@@ -12,7 +12,12 @@ device in scope (none for a device cached since its last check-in, ``audit/cache
 at most ``[collect] concurrency`` in flight (adaptive, ``audit/uem/limiter.py``) and never
 more than the request budget, which keeps back what the detail calls still need while the
 inventories run. Records of entries with a ``trim`` hook (inventories, device search) are
-trimmed to what the audit reads (``audit/trim.py``) and say so in a ``trimmed`` field.
+trimmed to what the audit reads (``audit/trim.py``) as they are recorded, and say so in a
+``trimmed`` field.
+
+The collector owns the evidence log: it creates the :class:`~audit.uem.recorder.Recorder`
+(``Collector.recorder``), the caller builds the client on it and hands the client to
+:meth:`Collector.run`. Reading one catalogue entry is ``audit/collect_reads.py``.
 
 A failing endpoint becomes a gap (its checks report ``error``), and so does a 403 on any
 endpoint but the first call (a least-privilege role; the gap names the permission, and
@@ -71,7 +76,8 @@ class CollectContext:
 
 
 class Collector(DetailReads, HubReads):
-    """One collection run against one tenant."""
+    """One collection run against one tenant: ``Collector(config, ...)``, then
+    ``await collector.run(client)`` with a client that records into ``collector.recorder``."""
 
     def __init__(
         self,
