@@ -259,7 +259,8 @@ class UEMClient:
 
     async def _retrying(self, call: Call) -> ApiResponse:
         """Layer 1, the retry policy: network failures and 429/502/503/504 are tried again
-        after a backoff, up to ``retries`` times; then :meth:`_outcome` decides."""
+        after a backoff, up to ``retries`` times; then :func:`~audit.uem.outcome.outcome`
+        decides."""
         backoffs = 0
         while True:
             sent = await self._authenticated(call)
