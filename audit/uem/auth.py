@@ -277,22 +277,22 @@ def auth_from_config(config: Config) -> Auth:
     authenticate: that is the one thing checked here.
     """
     tenant, secrets = config.tenant, config.secrets
-    if tenant["auth"] == "basic":
+    if tenant.auth == "basic":
         if not secrets.password or not secrets.tenant_code:
             raise ConfigError(
                 config.source, "tenant.password_env", "password and tenant code must both be set"
             )
-        return BasicAuth(tenant["username"], secrets.password, secrets.tenant_code)
+        return BasicAuth(str(tenant.username), secrets.password, secrets.tenant_code)
     if not secrets.client_secret:
         raise ConfigError(
             config.source, "tenant.client_secret_env", "client id and client secret must be set"
         )
     return OAuthClientCredentials(
         str(config.token_url),
-        tenant["client_id"],
+        str(tenant.client_id),
         secrets.client_secret,
         tenant_code=secrets.tenant_code,
         # [collect] retries applies to the token request too (at most 2: the token
         # endpoint backs off 1 s, then 2 s).
-        retries=min(2, config.collect["retries"]),
+        retries=min(2, config.collect.retries),
     )
