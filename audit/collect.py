@@ -12,7 +12,12 @@ device in scope (none for a device cached since its last check-in, ``audit/cache
 at most ``[collect] concurrency`` in flight (adaptive, ``audit/uem/limiter.py``) and never
 more than the request budget, which keeps back what the detail calls still need while the
 inventories run. Records of entries with a ``trim`` hook (inventories, device search) are
-trimmed to what the audit reads (``audit/trim.py``) and say so in a ``trimmed`` field.
+trimmed to what the audit reads (``audit/trim.py``) as they are recorded, and say so in a
+``trimmed`` field.
+
+The collector owns the evidence log: it creates the :class:`~audit.uem.recorder.Recorder`
+(``Collector.recorder``), the caller builds the client on it and hands the client to
+:meth:`Collector.run`. Reading one catalogue entry is ``audit/collect_reads.py``.
 
 A failing endpoint becomes a gap (its checks report ``error``), and so does a 403 on any
 endpoint but the first call (a least-privilege role; the gap names the permission, and
@@ -26,7 +31,7 @@ import asyncio
 import datetime as dt
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -34,30 +39,25 @@ from audit import TOOL_NAME, __version__, og_lookup
 from audit.cache import ResponseCache
 from audit.collect_details import DetailReads
 from audit.collect_hub import HubReads
+from audit.collect_reads import State, denied_reason, gather_or_cancel
 from audit.config import Config
-from audit.errors import (
-    AuthenticationError,
-    BudgetExhausted,
-    CollectionError,
-    PermissionDenied,
-    TransportError,
-)
+from audit.errors import AuthenticationError, CollectionError, PermissionDenied, TransportError
 from audit.scope import (
     og_rows_in_scope,
     parent_of,
     pick_exact_og,
 )
 from audit.snapshot import Snapshot
-from audit.trim import HOOKS
 from audit.uem import shapes
-from audit.uem.catalogue import ROLE_EDITOR, Endpoint, entry, scope_values, scoped
+from audit.uem.catalogue import entry, scope_values, scoped
 from audit.uem.client import UEMClient
-from audit.uem.recorder import RequestRecord
+from audit.uem.recorder import Recorder
 
 SYSTEM_INFO, DISCOVERY, OG_SEARCH = entry("system_info"), entry("discovery"), entry("og_search")
 CHILDREN, OG_DETAIL = entry("og_children"), entry("og_detail")
 DEVICES = entry("devices")
 
+#: ``progress(stage, done, total)``: how far a long stage has come (on a terminal).
 Progress = Callable[[str, int, int], None]
 
 
@@ -75,138 +75,31 @@ class CollectContext:
     scope_og_ids: set[int] = field(default_factory=set)
 
 
-@dataclass
-class _State:
-    gaps: list[dict[str, Any]] = field(default_factory=list)
-    cache_hits: int = 0
-    cached_records: list[dict[str, Any]] = field(default_factory=list)
-    #: Record seq -> what trimming kept of a device inventory (see trim_inventory).
-    trimmed: dict[int, dict[str, Any]] = field(default_factory=dict)
-    inventories_cut: int = 0
-    #: Windows devices whose Hub version the app-centric lists gave (no per-device read).
-    hub_covered: int = 0
-    #: How the collection adapted to the console (recorded in ``stats.notes``).
-    notes: list[str] = field(default_factory=list)
-
-    def gap(
-        self, purpose: str, endpoint: str, reason: str, status: int | None = None, kind: str = "api"
-    ) -> None:
-        self.gaps.append(
-            {
-                "purpose": purpose,
-                "endpoint": endpoint,
-                "reason": reason,
-                "status": status,
-                "kind": kind,
-            }
-        )
-
-
 class Collector(DetailReads, HubReads):
-    """One collection run against one tenant."""
+    """One collection run against one tenant: ``Collector(config, ...)``, then
+    ``await collector.run(client)`` with a client that records into ``collector.recorder``."""
 
     def __init__(
         self,
         config: Config,
-        client: UEMClient,
         *,
         cache: ResponseCache | None = None,
         progress: Progress | None = None,
         plugin_hook: Any = None,
     ) -> None:
         self.config = config
-        self.client = client
+        #: The evidence log: the client this collector is run with records into it.
+        self.recorder = Recorder(redactor=config.redactor)
         self.cache = cache
         self.progress = progress or (lambda stage, done, total: None)
         self.plugin_hook = plugin_hook
-        self.state = _State()
+        self.state = State()
         self.ds = dict(config.dropship)
         self.sg_details: dict[int, dict[str, Any]] = {}
         self._detail_reserve = 0
         self._details_done = asyncio.Event()
-        #: Entries that answered 403: their further per-item requests are not sent.
         self._denied: dict[str, list[Any]] = {}
-        #: Set when a stage stopped the collection (exit 4): nothing more is sent.
         self._stopped = False
-
-    async def _gather(self, *steps: Awaitable[Any]) -> list[Any]:
-        return await _gather_or_cancel(*steps)
-
-    async def _guard(self, purpose: str, ep: Endpoint, call: Awaitable[Any]) -> Any:
-        """Await ``call``; turn a per-endpoint failure into a gap. Auth failures propagate."""
-        try:
-            return await call
-        except AuthenticationError:
-            raise
-        except BudgetExhausted as exc:
-            self.state.gap(purpose, ep.label, f"not read: {exc}", kind="budget")
-        except PermissionDenied as exc:
-            self._denied.setdefault(ep.purpose, [exc.error_code, 0])
-            self.state.gap(purpose, ep.label, denied_reason(ep, exc.error_code), 403, "permission")
-        except CollectionError as exc:
-            self.state.gap(purpose, ep.label, str(exc), exc.status)
-        return None
-
-    async def _read(self, ep: Endpoint, *, item: object = None, **values: object) -> Any:
-        """One request kind of the catalogue: every row of a paged list, or one answer's
-        body; None (and a gap) when it could not be read. Records are trimmed by the
-        entry's hook; a per-item entry that answered 403 once is not asked again."""
-        purpose = ep.item_purpose(item) if ep.per_item else ep.purpose
-        if self._stopped:
-            return None
-        if ep.purpose in self._denied:
-            self._denied[ep.purpose][1] += 1
-            return None
-        path, params = ep.url_path(**values), ep.params(**values)
-        start = len(self.client.recorder.records)
-        if ep.paging is None:
-            result = await self._get(purpose, ep, path, params)
-        else:
-            result = await self._list(purpose, ep, path, params)
-        if ep.trim is not None:
-            swap: dict[int, dict[str, Any]] = {}
-            hook = HOOKS[ep.trim]
-            self._trim_records(purpose, start, lambda body: hook(body, swap))
-            if isinstance(result, list):
-                result = [swap.get(id(row), row) for row in result]
-        return result
-
-    async def _list(
-        self, purpose: str, ep: Endpoint, path: str, params: dict[str, str]
-    ) -> list[dict[str, Any]] | None:
-        call = self.client.get_all(
-            path,
-            params=params,
-            version=ep.versions[0],
-            purpose=purpose,
-            items=ep.items,
-            paging=ep.paging or "v1",
-        )
-        result = await self._guard(purpose, ep, call)
-        if result is None:
-            return None
-        if not result.complete:
-            note = getattr(result, "note", None) or "read incompletely"
-            self.state.gap(
-                purpose, ep.label, f"list {note} ({len(result.items)} rows read)", kind="shape"
-            )
-        return list(result.items)
-
-    async def _get(self, purpose: str, ep: Endpoint, path: str, params: dict[str, str]) -> Any:
-        call = self.client.get(path, params=params or None, version=ep.versions[0], purpose=purpose)
-        response = await self._guard(purpose, ep, call)
-        if response is None:
-            return None
-        if getattr(response, "json_error", None):
-            self.state.gap(
-                purpose,
-                ep.label,
-                f"malformed JSON: {response.json_error}",
-                response.status,
-                kind="shape",
-            )
-            return None
-        return response.body
 
     # -- stages -------------------------------------------------------------------------
 
@@ -269,31 +162,9 @@ class Collector(DetailReads, HubReads):
             return None
         return {"id": og_id, "row": row}
 
-    def _budget_short(self) -> bool:
-        """Whether the budget left is only what the pending detail calls may still need."""
-        left = self.client.budget_left
-        return left is not None and left <= self._detail_reserve
-
-    def _trim_records(
-        self, purpose: str, start: int, trim: Callable[[Any], tuple[Any, dict[str, Any] | None]]
-    ) -> None:
-        """Trim the bodies of this purpose's successful records made since ``start``, in
-        the recorder (the snapshot then holds only the trimmed bodies)."""
-        records = self.client.recorder.records
-        for i in range(start, len(records)):
-            rec = records[i]
-            if rec.purpose != purpose or not _ok(rec):
-                continue
-            body, info = trim(rec.body)
-            if info is not None:
-                records[i] = replace(rec, body=body)
-                self.state.trimmed[rec.seq] = info
-
-    def _record_dict(self, rec: RequestRecord) -> dict[str, Any]:
-        info = self.state.trimmed.get(rec.seq)
-        return {**rec.to_dict(), **({"trimmed": info} if info else {})}
-
-    async def run(self) -> Snapshot:
+    async def run(self, client: UEMClient) -> Snapshot:
+        """Collect through ``client``, which must record into :attr:`recorder`."""
+        self.client = client
         started = _now()
         await _all_or_none(self._first(), self._discovery(), self._collect_og())
         self._denied_gaps()
@@ -332,13 +203,13 @@ class Collector(DetailReads, HubReads):
                     self.state.gap(ep.purpose, ep.label, "organization group UUID unknown")
                 return {"og_uuid": None}
             values = scope_values("og_uuid", uuid)
-            got = await _gather_or_cancel(*(self._read(ep, **values) for ep in entries))
+            got = await gather_or_cancel(*(self._read(ep, **values) for ep in entries))
             return {
                 "og_uuid": str(uuid),
                 **{ep.purpose: g for ep, g in zip(entries, got, strict=True)},
             }
 
-        *lists, more = await _gather_or_cancel(*by_id.values(), by_uuid())
+        *lists, more = await gather_or_cancel(*by_id.values(), by_uuid())
         return {**dict(zip(by_id, lists, strict=True)), **more}
 
     async def _collect_og(self) -> None:
@@ -361,20 +232,20 @@ class Collector(DetailReads, HubReads):
         async def assigned() -> None:
             await self._smart_group_details(sgs, scope, parent_of(own))
             sg_ids, sg_names = self._dropship_groups(sgs, tags)
-            await _gather_or_cancel(
+            await gather_or_cancel(
                 self._app_details(apps, sg_ids, sg_names),
                 self._profile_details(profiles, sg_ids, sg_names),
             )
 
         async def details() -> None:
             try:
-                await _gather_or_cancel(assigned(), self._token_details(tokens, og_uuid))
+                await gather_or_cancel(assigned(), self._token_details(tokens, og_uuid))
             finally:
                 self._detail_reserve = 0
                 self._details_done.set()
 
         hub = self._hub_versions(apps, got.get(DEVICES.purpose) or [], scope, og_id, og_uuid)
-        await _gather_or_cancel(details(), hub)
+        await gather_or_cancel(details(), hub)
         del got
         await self._plugins(og_row, og_id, scope)
 
@@ -411,13 +282,7 @@ class Collector(DetailReads, HubReads):
 
     def _snapshot(self, started: str) -> Snapshot:
         api_url = self.config.tenant.api_url
-        records = self.client.recorder.to_list()
-        for rec in records:
-            info = self.state.trimmed.get(rec["seq"])
-            if info is not None:
-                rec["trimmed"] = info
-        records += self.state.cached_records
-        limiter = self.client.limiter
+        records = self.recorder.to_list() + self.state.cached_records
         return Snapshot(
             tool={"name": TOOL_NAME, "version": __version__},
             tenant={
@@ -429,41 +294,16 @@ class Collector(DetailReads, HubReads):
             requests=records,
             gaps=self.state.gaps,
             stats={
-                "requests_sent": self.client.requests_sent,
-                "retries": self.client.retries,
+                **self.client.stats(),
                 "cache_hits": self.state.cache_hits,
                 "inventories_cut_by_budget": self.state.inventories_cut,
                 "hub_versions_from_lists": self.state.hub_covered,
-                "quota": self.client.quota.stats(),
                 "notes": self.state.notes,
-                "request_budget": self.client.request_budget,
-                "concurrency": {
-                    "max": limiter.max_limit,
-                    "min_seen": limiter.min_limit_seen,
-                    "final": limiter.limit,
-                    "decreases": limiter.decreases,
-                    "max_in_flight": limiter.max_in_flight_seen,
-                },
-                "token_fetches": getattr(self.client.auth, "token_fetches", 0),
                 "verify_tls": self.config.tenant.verify_tls,
             },
             started_at=started,
             finished_at=_now(),
         )
-
-
-async def _gather_or_cancel(*steps: Awaitable[Any]) -> list[Any]:
-    """``asyncio.gather`` that, when one step fails (bad credentials), cancels and awaits
-    the others before raising: no request outlives the failure (plain gather leaves them
-    running)."""
-    tasks = [asyncio.ensure_future(step) for step in steps]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 #: How long the other collection steps may take to end on their own once one has failed.
@@ -506,16 +346,3 @@ def _own_uuid(og_id: int, children: Any) -> str | None:
             if uuid:
                 return str(uuid)
     return None
-
-
-def _ok(rec: RequestRecord) -> bool:
-    return 200 <= (rec.status or 0) < 300 and not rec.json_error
-
-
-def denied_reason(ep: Endpoint, error_code: int | None) -> str:
-    """Why a 403 left data unread, and the admin role permission that would grant it."""
-    code = f", errorCode {error_code}" if error_code is not None else ""
-    return (
-        f"the API account lacks permission to read {ep.reads} (HTTP 403{code}); grant its "
-        f"admin role {ep.permission} ({ROLE_EDITOR}, category API > REST)"
-    )

@@ -20,9 +20,9 @@ Details are read only for what can change a verdict, each once:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from audit.collect_reads import CatalogueReads
 from audit.scope import (
     dropship_smart_group_ids,
     is_dropship_token,
@@ -39,11 +39,6 @@ from audit.uem import shapes
 from audit.uem.catalogue import Endpoint, entry
 from audit.uem.enums import folded
 
-if TYPE_CHECKING:
-    from audit.cache import ResponseCache
-    from audit.uem.client import UEMClient
-    from audit.uem.recorder import RequestRecord
-
 ANCESTOR = entry("og_ancestor")
 CRITERIA = entry("smart_group")
 APPS, APP_DETAIL = entry("apps"), entry("app_detail")
@@ -51,44 +46,24 @@ PROFILES, PROFILE_DETAIL = entry("profiles"), entry("profile_detail")
 TOKENS, TOKEN_DETAIL = entry("registrations"), entry("registration_detail")
 
 
-class DetailReads:
-    """The detail stages; the host class provides ``_read``, ``ds``, ``client``, ``_gather``."""
+class DetailReads(CatalogueReads):
+    """The detail stages of :class:`~audit.collect.Collector`."""
 
-    ds: dict[str, Any]
-    client: UEMClient
-    cache: ResponseCache | None
-    state: Any
     #: Smart-group detail bodies read, by id.
     sg_details: dict[int, dict[str, Any]]
-
-    async def _read(self, ep: Endpoint, *, item: object = None, **values: object) -> Any:
-        raise NotImplementedError
-
-    async def _gather(self, *steps: Awaitable[Any]) -> list[Any]:
-        raise NotImplementedError
-
-    def _record_dict(self, rec: RequestRecord) -> dict[str, Any]:
-        raise NotImplementedError
 
     async def _cached_read(self, ep: Endpoint, key: str, *, item: object, **values: object) -> Any:
         """One detail from the cache (``[collect] cache_dir``) when an earlier run stored it
         under ``key``, else read (and stored when it was read whole)."""
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
-            self.state.cache_hits += 1
-            self.state.cached_records.extend({**rec, "cached": True} for rec in cached)
+            self.state.from_cache(cached)
             return cached[-1].get("body")
-        before = len(self.client.recorder.records)
-        body = await self._read(ep, item=item, **values)
-        purpose = ep.item_purpose(item)
-        kept = [
-            r
-            for r in self.client.recorder.records[before:]
-            if r.purpose == purpose and 200 <= (r.status or 0) < 300 and not r.json_error
-        ]
-        if body is not None and self.cache and kept:
-            self.cache.put(key, [self._record_dict(r) for r in kept])
-        return body
+        fetched = await self._fetch(ep, item=item, **values)
+        kept = fetched.kept
+        if fetched.value is not None and self.cache and kept:
+            self.cache.put(key, [r.to_dict() for r in kept])
+        return fetched.value
 
     async def _ancestors(self, parent: int | None, unplaced: set[int]) -> set[int]:
         """The known ancestors of the Drop Ship OG: its parent, then one level more per
@@ -192,9 +167,7 @@ class DetailReads:
                     tags = {t.casefold() for t in token_tags(body) or []}
                     counts["tagged" if tags & wanted else "untagged"] += 1
 
-        await self._gather(
-            *(worker() for _ in range(min(len(queue), self.client.limiter.max_limit)))
-        )
+        await self._gather(*(worker() for _ in range(min(len(queue), self.client.max_concurrency))))
 
 
 def _assigned(

@@ -25,11 +25,10 @@ details are still to come, the inventories leave them their share.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from audit.cache import ResponseCache
+from audit.collect_reads import CatalogueReads, Fetched
 from audit.scope import (
     HUB_SEARCH_TEXTS,
     WINDOWS_PLATFORMS,
@@ -40,14 +39,9 @@ from audit.scope import (
     is_hub_row,
 )
 from audit.uem import shapes
-from audit.uem.catalogue import Endpoint, entry
+from audit.uem.catalogue import entry
 from audit.uem.enums import folded
-
-if TYPE_CHECKING:
-    import asyncio
-
-    from audit.uem.client import UEMClient
-    from audit.uem.recorder import RequestRecord
+from audit.uem.recorder import RequestRecord
 
 DEVICES, APPS = entry("devices"), entry("apps")
 HUB_SEARCH, HUB_DEVICES, HUB_APP_DEVICES = (
@@ -70,30 +64,11 @@ class Target:
     key: str | None
 
 
-class HubReads:
-    """The Hub stages; the host class provides ``_read``, ``client``, ``cache``, ``state``,
-    ``progress``, the budget reserve and ``_gather``."""
+class HubReads(CatalogueReads):
+    """The Hub stages of :class:`~audit.collect.Collector`."""
 
-    client: UEMClient
-    cache: ResponseCache | None
-    state: Any
-    progress: Callable[[str, int, int], None]
-    _stopped: bool
-    _details_done: asyncio.Event
     #: False once the console answered the app search per device with its HTML 404.
     _search_routed: bool = True
-
-    async def _read(self, ep: Endpoint, *, item: object = None, **values: object) -> Any:
-        raise NotImplementedError
-
-    async def _gather(self, *steps: Awaitable[Any]) -> list[Any]:
-        raise NotImplementedError
-
-    def _budget_short(self) -> bool:
-        raise NotImplementedError
-
-    def _record_dict(self, rec: RequestRecord) -> dict[str, Any]:
-        raise NotImplementedError
 
     async def _hub_versions(
         self,
@@ -179,8 +154,7 @@ class HubReads:
             while not self._stopped:
                 cached = self.cache.get(target.key) if (self.cache and target.key) else None
                 if cached is not None:
-                    self.state.cache_hits += 1
-                    self.state.cached_records.extend({**rec, "cached": True} for rec in cached)
+                    self.state.from_cache(cached)
                 elif self._budget_short():
                     if not self._details_done.is_set():
                         # The reserve is an upper bound until the details are decided:
@@ -204,14 +178,14 @@ class HubReads:
         # Twice the limit: a worker sleeping before a retry (Retry-After) holds no slot,
         # so the others keep the slots the limiter allows busy; the limiter still bounds
         # the requests in flight.
-        workers = min(len(queue), 2 * max(1, self.client.limiter.max_limit))
+        workers = min(len(queue), 2 * max(1, self.client.max_concurrency))
         await self._gather(*(worker() for _ in range(workers)))
         self.state.inventories_cut = cut
         if cut:
             self.state.gap(
                 APP_SEARCH.purpose,
                 APP_SEARCH.label,
-                f"not read: {self.client.budget_reason()}; {cut} of {listed} Windows devices' "
+                f"not read: {self.client.budget.reason()}; {cut} of {listed} Windows devices' "
                 f"Hub versions were not requested ({self.state.hub_covered} read from the "
                 "app-centric lists)",
                 kind="budget",
@@ -223,31 +197,33 @@ class HubReads:
         if cache and self.cache and target.key:
             cached = self.cache.get(target.key)
             if cached is not None:
-                self.state.cache_hits += 1
-                self.state.cached_records.extend({**rec, "cached": True} for rec in cached)
+                self.state.from_cache(cached)
                 return [r for rec in cached for r in _hub_rows(rec.get("body"))]
-        before, gaps_before = len(self.client.recorder.records), len(self.state.gaps)
-        rows = await self._search_or_inventory(target)
-        records = self.client.recorder.records[before:]
+        gaps_before = len(self.state.gaps)
+        kept: list[RequestRecord] = []
+        rows = await self._search_or_inventory(target, kept)
         purposes = {ep.item_purpose(target.id) for ep in (APP_SEARCH, INVENTORY)}
-        kept = [r for r in records if r.purpose in purposes and _ok(r)]
         # A partial read (a gap) is not cached: the next run asks again.
         complete = not any(g["purpose"] in purposes for g in self.state.gaps[gaps_before:])
         if rows is not None and complete and self.cache and target.key and kept:
-            self.cache.put(target.key, [self._record_dict(r) for r in kept])
+            self.cache.put(target.key, [r.to_dict() for r in kept])
         return [r for r in rows or [] if is_hub_row(r)]
 
-    async def _search_or_inventory(self, target: Target) -> list[Any] | None:
+    async def _search_or_inventory(
+        self, target: Target, kept: list[RequestRecord]
+    ) -> list[Any] | None:
         """The device's app search (by the Hub's name, then its older one while none is
-        found); its inventory where the console lacks the search or the device a UUID."""
+        found); its inventory where the console lacks the search or the device a UUID.
+        The records of its successful answers are added to ``kept``."""
         if self._search_routed and target.uuid:
-            purpose = APP_SEARCH.item_purpose(target.id)
             found: list[Any] = []
             for text in HUB_SEARCH_TEXTS:
-                rows = await self._read(
+                fetched = await self._fetch(
                     APP_SEARCH, item=target.id, deviceUuid=target.uuid, searchtext=text
                 )
-                if rows is None and self._search_absent(purpose):
+                kept += fetched.kept
+                rows = fetched.value
+                if rows is None and self._search_absent(target, fetched):
                     break  # read the inventory instead
                 if rows is None:
                     return None
@@ -256,14 +232,15 @@ class HubReads:
                     break
             if self._search_routed:
                 return found
-        return await self._read(INVENTORY, item=target.id, id=target.id)
+        fetched = await self._fetch(INVENTORY, item=target.id, id=target.id)
+        kept += fetched.kept
+        return fetched.value
 
-    def _search_absent(self, purpose: str) -> bool:
+    def _search_absent(self, target: Target, search: Fetched) -> bool:
         """Whether the search just failed as a route the console lacks (an HTML 404): then
         its gap is dropped (the inventory is read instead) and the fallback is noted."""
-        last = next(
-            (r for r in reversed(self.client.recorder.records) if r.purpose == purpose), None
-        )
+        purpose = APP_SEARCH.item_purpose(target.id)
+        last = search.records[-1] if search.records else None
         if last is None or last.status != 404 or last.json_error is None:
             return False
         self._search_routed = False
@@ -299,7 +276,3 @@ def _targets(devices: list[dict[str, Any]], scope: set[int]) -> list[Target]:
 def _hub_rows(body: Any) -> list[Any]:
     keys = (*APP_SEARCH.items, *INVENTORY.items)
     return [r for r in shapes.items_of(body, keys) or [] if is_hub_row(r)]
-
-
-def _ok(rec: RequestRecord) -> bool:
-    return 200 <= (rec.status or 0) < 300 and not rec.json_error

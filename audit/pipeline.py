@@ -109,8 +109,10 @@ def validate_attestations(registry: Registry, config: Config) -> None:
         )
 
 
-def make_client(config: Config, *, transport: httpx.AsyncBaseTransport | None = None) -> UEMClient:
-    """The UEM client for a config: auth, TLS, limits, and a recorder that redacts the secrets."""
+def make_client(
+    config: Config, *, recorder: Recorder, transport: httpx.AsyncBaseTransport | None = None
+) -> UEMClient:
+    """The UEM client for a config (auth, TLS, limits), recording into ``recorder``."""
     tenant, limits = config.tenant, config.collect
     verify: bool | str = str(tenant.ca_bundle) if tenant.ca_bundle else tenant.verify_tls
     return UEMClient(
@@ -124,7 +126,7 @@ def make_client(config: Config, *, transport: httpx.AsyncBaseTransport | None = 
         quota_reserve=limits.quota_reserve,
         quota_wait_s=limits.quota_wait_s,
         verify=verify,
-        recorder=Recorder(redactor=config.redactor),
+        recorder=recorder,
         max_response_bytes=limits.max_response_mb << 20,
     )
 
@@ -146,11 +148,9 @@ async def collect_async(
     if config.collect.cache_dir:
         scope = f"{config.tenant.api_url}|{config.dropship.organization_group}"
         cache = ResponseCache(config.collect.cache_dir, scope)
-    async with make_client(config, transport=transport) as client:
-        collector = Collector(
-            config, client, cache=cache, progress=progress, plugin_hook=registry.manager.hook
-        )
-        snapshot = await collector.run()
+    collector = Collector(config, cache=cache, progress=progress, plugin_hook=registry.manager.hook)
+    async with make_client(config, recorder=collector.recorder, transport=transport) as client:
+        snapshot = await collector.run(client)
     if cache is not None and cache.problem and warn is not None:
         warn(f"warning: {cache.problem}")
     snapshot.mode = mode

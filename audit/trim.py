@@ -151,11 +151,12 @@ def _page_rows(body: Any, keys: tuple[str, ...]) -> tuple[str | None, list[Any]]
 Hook = Callable[[Any, "dict[int, dict[str, Any]] | None"], tuple[Any, "dict[str, Any] | None"]]
 
 
-#: The hooks the catalogue's entries name in their ``trim`` slot.
 def _hub_rows(body: Any, swap: dict[int, dict[str, Any]] | None = None) -> Any:
     return trim_inventory(body)
 
 
+#: The hooks the catalogue's entries name in their ``trim`` slot; the collector applies an
+#: entry's hook to each successful record of it as the record is made (``audit/collect_reads.py``).
 HOOKS: dict[str, Hook] = {
     "hub_rows": _hub_rows,
     "device_fields": trim_device_page,

@@ -14,7 +14,9 @@ import pytest
 from audit.config import parse_config
 from audit.errors import AuthenticationError, BudgetExhausted, ConfigError
 from audit.uem.auth import BasicAuth, OAuthClientCredentials, auth_from_config
-from audit.uem.client import UEMClient, tls_context
+from audit.uem.client import UEMClient
+from audit.uem.recorder import Recorder
+from audit.uem.wire import tls_context
 
 T = TypeVar("T")
 BASE = "https://as1234.awmdm.com"
@@ -78,7 +80,9 @@ def oauth(clock: FakeClock | None = None, **kwargs: Any) -> OAuthClientCredentia
 
 
 def client_for(tenant: Tenant, auth: OAuthClientCredentials) -> UEMClient:
-    return UEMClient(BASE, auth, transport=httpx.MockTransport(tenant), sleep=no_sleep)
+    return UEMClient(
+        BASE, auth, recorder=Recorder(), transport=httpx.MockTransport(tenant), sleep=no_sleep
+    )
 
 
 def test_basic_auth_headers_and_secrets() -> None:
@@ -251,7 +255,12 @@ def test_budget_holds_while_requests_wait_for_the_token() -> None:
 
     async def scenario() -> list[Any]:
         client = UEMClient(
-            BASE, auth, transport=httpx.MockTransport(tenant), sleep=no_sleep, request_budget=5
+            BASE,
+            auth,
+            recorder=Recorder(),
+            transport=httpx.MockTransport(tenant),
+            sleep=no_sleep,
+            request_budget=5,
         )
         async with client:
             return await asyncio.gather(

@@ -19,9 +19,10 @@ from audit.errors import (
     TransportError,
 )
 from audit.uem.auth import BasicAuth
-from audit.uem.client import UEMClient, retry_after_seconds
+from audit.uem.client import UEMClient
 from audit.uem.paging import read_pages
 from audit.uem.recorder import REDACTED, Recorder
+from audit.uem.wire import retry_after_seconds
 
 T = TypeVar("T")
 BASE = "https://as1234.awmdm.com"
@@ -52,6 +53,7 @@ def make_client(handler: Handler, sleeps: Sleeps | None = None, **kwargs: Any) -
     return UEMClient(
         BASE,
         kwargs.pop("auth", None) or BasicAuth(USER, PASSWORD, TENANT_CODE),
+        recorder=kwargs.pop("recorder", None) or Recorder(),
         transport=httpx.MockTransport(handler),
         sleep=sleeps or Sleeps(),
         **kwargs,
@@ -596,7 +598,7 @@ def test_request_budget_is_never_exceeded() -> None:
             return client
 
     client = run(scenario())
-    assert calls == 3 and client.requests_sent == 3 and client.budget_left == 0
+    assert calls == 3 and client.requests_sent == 3 and client.budget.left == 0
 
 
 def test_request_budget_bounds_concurrent_paging() -> None:
@@ -628,9 +630,9 @@ def test_quota_reserve_keeps_half_of_the_first_remaining_for_others() -> None:
             return client
 
     client = run(scenario())
-    assert client.quota_first == 1000 and client.quota_floor == 500
+    assert client.quota.first == 1000 and client.quota.floor == 500
     assert client.requests_sent == 501  # the first, then 500 spent of R0 = 1000
-    assert remaining == 500 and client.budget_left == 0
+    assert remaining == 500 and client.budget.left == 0
 
 
 def test_quota_never_goes_below_100_remaining() -> None:
@@ -746,7 +748,9 @@ def test_url_encoded_secrets_are_redacted_too() -> None:
 def test_a_given_http_client_is_not_closed() -> None:
     async def scenario() -> bool:
         http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
-        async with UEMClient(BASE, BasicAuth(USER, PASSWORD, TENANT_CODE), http=http) as client:
+        async with UEMClient(
+            BASE, BasicAuth(USER, PASSWORD, TENANT_CODE), recorder=Recorder(), http=http
+        ) as client:
             await client.get("/api/x", purpose="x")
         still_open = not http.is_closed
         await http.aclose()
@@ -818,7 +822,9 @@ def test_an_answer_larger_than_the_cap_is_an_api_error_not_read() -> None:
     async def scenario() -> Recorder:
         auth = BasicAuth(USER, PASSWORD, TENANT_CODE)
         transport = httpx.MockTransport(handler)
-        async with UEMClient(BASE, auth, transport=transport, max_response_bytes=1 << 20) as client:
+        async with UEMClient(
+            BASE, auth, recorder=Recorder(), transport=transport, max_response_bytes=1 << 20
+        ) as client:
             with pytest.raises(ApiError, match="more than 1 MB once decompressed"):
                 await client.get("/api/x", purpose="x")
             return client.recorder

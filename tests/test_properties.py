@@ -193,18 +193,20 @@ def test_client_reads_any_rate_limit_and_retry_after_header(value: str) -> None:
 
     from audit.uem.auth import BasicAuth
     from audit.uem.client import UEMClient
+    from audit.uem.recorder import Recorder
     from audit.uem.wire import retry_after_seconds
 
     client = UEMClient(
         "http://127.0.0.1:9",
         BasicAuth("u", "p-secret", "t-secret"),
+        recorder=Recorder(),
         transport=httpx.MockTransport(lambda r: httpx.Response(200)),
         verify=False,  # no TLS here; spares loading the trust store per example
     )
     try:
         raw = value.encode("latin-1")
         client.quota.note(httpx.Headers({b"x-ratelimit-remaining": raw, b"x-ratelimit-reset": raw}))
-        assert client.quota_remaining is None or client.quota_remaining >= 0
+        assert client.quota.remaining is None or client.quota.remaining >= 0
         waited = retry_after_seconds(value, cap=60.0)
         assert waited is None or 0.0 <= waited <= 60.0
     finally:

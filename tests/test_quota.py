@@ -26,6 +26,7 @@ from audit.simulator import SimulatorServer, load_scenario
 from audit.uem.auth import BasicAuth
 from audit.uem.client import UEMClient
 from audit.uem.quota import QuotaPacer
+from audit.uem.recorder import Recorder
 
 START = 1_900_000_000.0
 
@@ -135,6 +136,7 @@ def test_the_client_paces_a_long_run_over_several_windows() -> None:
         client = UEMClient(
             "https://as1.example",
             auth,
+            recorder=Recorder(),
             transport=httpx.MockTransport(handler),
             quota_reserve=0.5,
             clock=clock,

@@ -23,7 +23,9 @@ from audit.errors import CollectionError
 from audit.plugins import load_plugins
 from audit.simulator import load_scenario
 from audit.uem.auth import BasicAuth, OAuthClientCredentials
-from audit.uem.client import READ_ONLY_POSTS, ReadOnlyViolation, UEMClient, is_read_only
+from audit.uem.client import UEMClient
+from audit.uem.readonly import READ_ONLY_POSTS, ReadOnlyViolation, is_read_only
+from audit.uem.recorder import Recorder
 
 WRITES = [
     ("PUT", "/api/mdm/devices/1001"),
@@ -49,7 +51,7 @@ def tenant() -> dict[str, Any]:
 def _client(server: Any, tenant: dict[str, Any]) -> UEMClient:
     creds = tenant["credentials"]
     auth = BasicAuth(creds["username"], creds["password"], creds["tenant_code"])
-    return UEMClient(server.url, auth, retries=0)
+    return UEMClient(server.url, auth, recorder=Recorder(), retries=0)
 
 
 @pytest.mark.parametrize(("method", "path"), WRITES)
@@ -117,7 +119,7 @@ def test_the_oauth_token_post_is_the_only_other_post(
 
     async def run() -> None:
         auth = OAuthClientCredentials(server.token_url, creds["client_id"], creds["client_secret"])
-        async with UEMClient(server.url, auth, retries=0) as client:
+        async with UEMClient(server.url, auth, recorder=Recorder(), retries=0) as client:
             assert (await client.get("/api/system/info", purpose="p")).status == 200
             # the same host, another path: refused
             with pytest.raises(ReadOnlyViolation):
@@ -182,7 +184,10 @@ def test_the_raw_transport_never_sees_a_write(tenant: dict[str, Any]) -> None:
     async def run() -> None:
         auth = BasicAuth("u", "p-secret", "t-secret")
         async with UEMClient(
-            "https://as1.awmdm.com", auth, transport=httpx.MockTransport(handler)
+            "https://as1.awmdm.com",
+            auth,
+            recorder=Recorder(),
+            transport=httpx.MockTransport(handler),
         ) as c:
             await c.get("/api/system/info", purpose="p")
             for method, path in WRITES:

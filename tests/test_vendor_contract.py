@@ -402,8 +402,14 @@ GUARDED = {
     "sub_organization_groups",
     "enable_dropship_provisioning",
 }
-#: Modules allowed to spell them: the catalogue itself, and the simulator (the vendor's fake).
-ALLOWED = {"audit/uem/catalogue.py"}
+#: Modules allowed to spell them: the catalogue (its area modules of entries too), and the
+#: simulator (the vendor's fake).
+ALLOWED = {
+    "audit/uem/catalogue.py",
+    "audit/uem/catalogue_groups.py",
+    "audit/uem/catalogue_payloads.py",
+    "audit/uem/catalogue_devices.py",
+}
 
 
 def _product_strings() -> Iterator[tuple[str, int, str]]:

@@ -55,6 +55,11 @@ class AuthContext:
 class Auth:
     """Base of the authentication schemes; subclasses override :meth:`headers`."""
 
+    #: The OAuth token URL, the only other server the client may POST to (None: none).
+    token_url: str | None = None
+    #: Token requests that obtained a token (failed attempts are not counted).
+    token_fetches: int = 0
+
     async def headers(self, ctx: AuthContext) -> dict[str, str]:
         """The request headers that authenticate one API call."""
         raise NotImplementedError
@@ -95,6 +100,8 @@ class BasicAuth(Auth):
 class OAuthClientCredentials(Auth):
     """OAuth 2.0 client credentials: a cached bearer token, refreshed before it expires."""
 
+    token_url: str
+
     def __init__(
         self,
         token_url: str,
@@ -115,7 +122,6 @@ class OAuthClientCredentials(Auth):
         self._token: str | None = None
         self._refresh_at = 0.0
         self._lock = asyncio.Lock()
-        #: Token requests that obtained a token (failed attempts are not counted).
         self.token_fetches = 0
 
     def __repr__(self) -> str:
@@ -173,38 +179,8 @@ class OAuthClientCredentials(Auth):
         attempt = 0
         while True:
             attempt += 1
-            started = self.clock()
             t0 = time.perf_counter()
-            status: int | None = None
-            try:
-                request = ctx.http.build_request(
-                    "POST",
-                    self.token_url,
-                    data=form,
-                    headers={"Accept": "application/json"},
-                    timeout=ctx.timeout_s,
-                )
-                # one deadline for the whole answer, and no more than a token answer needs
-                resp = await fetch_capped(
-                    ctx.http,
-                    request,
-                    follow_redirects=False,
-                    timeout_s=ctx.timeout_s,
-                    max_bytes=MAX_TOKEN_ANSWER_BYTES,
-                )
-            except TooLarge as exc:
-                problem, retryable = str(exc), False
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                detail = self._clean(str(exc)) or type(exc).__name__
-                problem = f"could not be reached ({type(exc).__name__}: {detail})"
-                retryable = (
-                    isinstance(exc, httpx.TransportError)
-                    and not isinstance(exc, httpx.UnsupportedProtocol)
-                    and tls_failure(exc) is None
-                )
-            else:
-                status = resp.status_code
-                problem, retryable = self._judge(resp, started)
+            status, problem, retryable = await self._post(ctx, form)
             elapsed = (time.perf_counter() - t0) * 1000
             if ctx.recorder is not None:
                 ctx.recorder.record(
@@ -227,6 +203,37 @@ class OAuthClientCredentials(Auth):
                 message = f"OAuth token endpoint {self.token_url} {problem}"
                 raise AuthenticationError(message, endpoint=self.token_url, status=status)
             await ctx.sleep(float(2 ** (attempt - 1)))
+
+    async def _post(self, ctx: AuthContext, form: dict[str, str]) -> tuple[int | None, str, bool]:
+        """One token request: ``(status, problem or "", whether to retry)``."""
+        started = self.clock()
+        try:
+            request = ctx.http.build_request(
+                "POST",
+                self.token_url,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=ctx.timeout_s,
+            )
+            # one deadline for the whole answer, and no more than a token answer needs
+            resp = await fetch_capped(
+                ctx.http,
+                request,
+                follow_redirects=False,
+                timeout_s=ctx.timeout_s,
+                max_bytes=MAX_TOKEN_ANSWER_BYTES,
+            )
+        except TooLarge as exc:
+            return None, str(exc), False
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            detail = self._clean(str(exc)) or type(exc).__name__
+            retryable = (
+                isinstance(exc, httpx.TransportError)
+                and not isinstance(exc, httpx.UnsupportedProtocol)
+                and tls_failure(exc) is None
+            )
+            return None, f"could not be reached ({type(exc).__name__}: {detail})", retryable
+        return resp.status_code, *self._judge(resp, started)
 
     def _judge(self, resp: httpx.Response, started: float) -> tuple[str, bool]:
         """Store the token from a good answer; else the problem and whether to retry."""
@@ -262,29 +269,30 @@ class OAuthClientCredentials(Auth):
 
 
 def auth_from_config(config: Config) -> Auth:
-    """The scheme ``[tenant] auth`` names, with secrets from ``config.secrets``."""
+    """The scheme ``[tenant] auth`` names, with secrets from ``config.secrets``.
+
+    The values are validated already: whenever :func:`audit.config.parse_config` reads the
+    secrets it requires the username (basic), or the client id and a token URL or region
+    (oauth). A config read without its secrets (``need_secrets=False``) cannot
+    authenticate: that is the one thing checked here.
+    """
     tenant, secrets = config.tenant, config.secrets
-    if tenant.get("auth", "basic") == "basic":
-        if not tenant.get("username"):
-            raise ConfigError(config.source, "tenant.username", "missing; expected a string")
+    if tenant.auth == "basic":
         if not secrets.password or not secrets.tenant_code:
             raise ConfigError(
                 config.source, "tenant.password_env", "password and tenant code must both be set"
             )
-        return BasicAuth(tenant["username"], secrets.password, secrets.tenant_code)
-    token_url = config.token_url
-    if not token_url:
-        raise ConfigError(config.source, "tenant.token_url", "missing; set token_url or region")
-    if not tenant.get("client_id") or not secrets.client_secret:
+        return BasicAuth(str(tenant.username), secrets.password, secrets.tenant_code)
+    if not secrets.client_secret:
         raise ConfigError(
             config.source, "tenant.client_secret_env", "client id and client secret must be set"
         )
     return OAuthClientCredentials(
-        token_url,
-        tenant["client_id"],
+        str(config.token_url),
+        str(tenant.client_id),
         secrets.client_secret,
         tenant_code=secrets.tenant_code,
         # [collect] retries applies to the token request too (at most 2: the token
         # endpoint backs off 1 s, then 2 s).
-        retries=min(2, int(config.collect.get("retries", 2))),
+        retries=min(2, config.collect.retries),
     )

@@ -2,78 +2,50 @@
 
 Everything the collector reads goes through :class:`UEMClient`; it takes its
 ``httpx.AsyncClient`` (or transport) from outside, so tests hand it an
-``httpx.MockTransport`` and integration tests the simulator over loopback.
+``httpx.MockTransport`` and integration tests the simulator over loopback, and it records
+every attempt in the :class:`~audit.uem.recorder.Recorder` its owner (the collector)
+hands it.
 
-Errors (``audit.errors``), all raised from :meth:`UEMClient._send`, the one place where
-httpx exceptions and HTTP statuses become the project's exceptions::
-
-    401                    AuthenticationError  (OAuth: after one forced token refresh)
-    403                    PermissionDenied     (API key, or the role's permission for this
-                                                 endpoint: the collector decides which)
-    429, 502, 503, 504     retried, then ApiError "GET /path answered 503 after 5 attempts"
-    other 4xx, 5xx, 3xx    ApiError at once (no retry)
-    network error/timeout  retried, then TransportError (TLS verification failures at once)
-    no budget left         BudgetExhausted, before anything is sent
-    a method that writes   ReadOnlyViolation, before anything is sent (see below)
-
-A 2xx whose body is not JSON is not raised: the response comes back with ``body=None``
-and ``json_error`` set (and ``client.json_errors`` counts it), so the collector records a
-gap and goes on.
+A request goes down layers, as in httpx: the read-only policy (:mod:`audit.uem.readonly`,
+checked once, before anything else), the retry policy (:meth:`UEMClient._retrying`),
+authentication (:meth:`UEMClient._authenticated`: credentials, and one forced refresh on
+a 401), then one wire attempt with its record (:meth:`UEMClient._once`);
+:func:`audit.uem.outcome.outcome` turns the last attempt into the answer or the project's
+error (its docstring lists which). No budget left raises ``BudgetExhausted`` before
+anything is sent. ``client.json_errors`` counts the 2xx answers whose body was not JSON.
 
 Retries use exponential backoff with full jitter (``random() * min(cap, base * 2**n)``),
 or the server's ``Retry-After`` (seconds or an HTTP date, capped at ``retry_after_cap_s``)
 when it sends one.
 
-Read-only by construction. The client sends GET, and POST only to the searches listed
-in :data:`READ_ONLY_POSTS` (UEM answers some searches by POST; they read). Any other
-method or POST target is refused with :class:`ReadOnlyViolation` before a request is
-built, checked again on the built request right before it is sent, and, on the HTTP
-client this class creates, once more by an httpx request hook that sees every request
-including the OAuth token POST (the only other POST allowed). The tool never writes to
-the tenant.
-
-Budget. ``request_budget`` caps the requests sent by this client (every attempt counts,
-retries included; OAuth token requests go to another server and are counted in
-``auth.token_fetches`` instead). The tenant quota is shared with the tenant's other
-integrations: :class:`~audit.uem.quota.QuotaPacer` reads ``x-ratelimit-limit``,
-``-remaining`` and ``-reset`` and, in each quota window, spends at most
-``1 - quota_reserve`` of the remaining quota it first saw in it (never taking the tenant
-below 100); when that share is spent it waits for a window that resets within
-``quota_wait_s`` (a per-minute quota), and otherwise (a daily one) sends nothing more.
+Budget: :mod:`audit.uem.budget` (the request budget and the tenant quota).
 """
 
 from __future__ import annotations
 
 import asyncio
 import random as _random
-import re
 import ssl
 import time
 import types
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
 
 from audit import TOOL_NAME, __version__
-from audit.errors import (
-    ApiError,
-    AuthenticationError,
-    BudgetExhausted,
-    PermissionDenied,
-    TransportError,
-)
-from audit.uem import catalogue
+from audit.errors import TransportError
+from audit.uem import readonly
 from audit.uem.auth import Auth, AuthContext
+from audit.uem.budget import Budget
 from audit.uem.limiter import AdaptiveLimiter
+from audit.uem.outcome import ApiResponse, Call, Sent, outcome, retryable
 from audit.uem.paging import PagedResult, read_pages
-from audit.uem.quota import MIN_QUOTA_REMAINING, QuotaPacer
+from audit.uem.quota import QuotaPacer
 from audit.uem.recorder import Recorder, safe_headers
 from audit.uem.shapes import served_version
 from audit.uem.wire import (
     DEFAULT_MAX_RESPONSE_BYTES,
-    TLS_HINTS,
     TooLarge,
     failure_text,
     fetch_capped,
@@ -81,77 +53,21 @@ from audit.uem.wire import (
     query_dict,
     retry_after_seconds,
     tls_context,
-    tls_failure,
 )
 
-__all__ = [
-    "MIN_QUOTA_REMAINING",
-    "READ_ONLY_POSTS",
-    "ApiResponse",
-    "PagedResult",
-    "ReadOnlyViolation",
-    "UEMClient",
-    "retry_after_seconds",
-    "tls_context",
-]
-
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
 #: Answers that mean "slow down": they shrink the concurrency limit.
 CONGESTION_STATUSES = frozenset({429, 503, 504})
-#: The only POST requests sent to the tenant: the catalogue's searches that read (the v3
-#: profile search). Matched against the whole URL path, case-insensitively.
-READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(
-        re.escape(catalogue.API_ROOT)
-        + r"(?:/v\d+)?"
-        + re.escape(e.path[len(catalogue.API_ROOT) :])
-        + "/?",
-        re.IGNORECASE,
-    )
-    for e in catalogue.read_only_posts()
-)
-
-
-class ReadOnlyViolation(ApiError):
-    """A request that could change the tenant was asked for; nothing was sent."""
-
-
-def is_read_only(method: str, path: str) -> bool:
-    """Whether ``method`` on URL path ``path`` only reads: GET, or a known POST search."""
-    verb = method.upper()
-    if verb == "GET":
-        return True
-    return verb == "POST" and any(p.fullmatch(path) for p in READ_ONLY_POSTS)
-
-
-@dataclass(frozen=True)
-class ApiResponse:
-    """One answer, as the collector sees it.
-
-    ``body`` is the parsed JSON; None for 204 or an empty body, and None when the body is
-    not JSON, in which case ``json_error`` says why and ``text`` holds the raw text.
-    ``headers`` holds only the safe allow-list (see ``recorder.SAFE_HEADERS``).
-    """
-
-    status: int
-    body: Any
-    headers: dict[str, str]
-    served_version: str | None
-    elapsed_ms: float
-    path: str
-    json_error: str | None = None
-    text: str | None = None
-    attempts: int = 1
 
 
 class UEMClient:
     """Async GETs against one tenant's API (plus the public discovery service).
 
-    Use as ``async with UEMClient(base_url, auth, transport=...) as client:``. An
-    ``http`` client passed in is used as it is (``verify`` and ``timeout_s`` as its
+    Use as ``async with UEMClient(base_url, auth, recorder=..., transport=...) as client:``.
+    An ``http`` client passed in is used as it is (``verify`` and ``timeout_s`` as its
     default do not apply to it; ``timeout_s`` is still set on every request) and is not
     closed by this client; one it creates is. ``verify`` is True, False, a CA bundle path
-    (``tenant.ca_bundle``) or an ``ssl.SSLContext``.
+    (``tenant.ca_bundle``) or an ``ssl.SSLContext``. Every attempt is recorded in
+    ``recorder``, which learns the secrets of ``auth``.
     """
 
     def __init__(
@@ -159,6 +75,7 @@ class UEMClient:
         base_url: str,
         auth: Auth,
         *,
+        recorder: Recorder,
         http: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         concurrency: int = 8,
@@ -169,7 +86,6 @@ class UEMClient:
         quota_wait_s: float = 120.0,
         clock: Callable[[], float] = time.time,
         verify: bool | str | ssl.SSLContext = True,
-        recorder: Recorder | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         random: Callable[[], float] = _random.random,
         page_size: int = 500,
@@ -182,8 +98,7 @@ class UEMClient:
             raise ValueError("pass either http or transport, not both")
         if retries < 0 or page_size < 1:
             raise ValueError("retries must be >= 0 and page_size >= 1")
-        self.base_url = base_url.rstrip("/")
-        self.auth = auth
+        self.base_url, self.auth, self.recorder = base_url.rstrip("/"), auth, recorder
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
             transport=transport,
@@ -191,21 +106,14 @@ class UEMClient:
             timeout=timeout_s,
             event_hooks={"request": [self._refuse_writes]},
         )
-        self.timeout_s = timeout_s
-        self.max_response_bytes = max_response_bytes
-        self.max_retries = retries
-        self.request_budget = request_budget
-        self.quota_reserve = quota_reserve
-        self.page_size = page_size
+        self.timeout_s, self.max_response_bytes = timeout_s, max_response_bytes
+        self.max_retries, self.page_size = retries, page_size
         self.backoff_base_s, self.backoff_cap_s = backoff_base_s, backoff_cap_s
         self.retry_after_cap_s = retry_after_cap_s
         self._sleep, self._random = sleep, random
         self.limiter = AdaptiveLimiter(concurrency)
-        self.recorder = recorder if recorder is not None else Recorder()
-        self.recorder.add_secrets(*auth.secret_values())
-        self._auth_ctx = AuthContext(self._http, self.recorder, timeout_s, sleep)
-        #: Request attempts sent (or about to be), retries included; token requests excluded.
-        self.requests_sent = 0
+        recorder.add_secrets(*auth.secret_values())
+        self._auth_ctx = AuthContext(self._http, recorder, timeout_s, sleep)
         #: Attempts after the first, for any reason (backoff or a forced token refresh).
         self.retries = 0
         #: 2xx answers whose body was not valid JSON.
@@ -214,38 +122,11 @@ class UEMClient:
         self.quota = QuotaPacer(
             quota_reserve, max_wait_s=quota_wait_s, clock=clock, sleep=self._pause
         )
-        self._api_in_flight = 0
+        self.budget = Budget(request_budget, self.quota)
         self._user_agent = f"{TOOL_NAME}/{__version__}"
 
     async def __aenter__(self) -> UEMClient:
         return self
-
-    async def _pause(self, seconds: float) -> None:
-        await self._sleep(seconds)
-
-    def _allowed(self, method: str, url: httpx.URL) -> bool:
-        """GET, a known POST search, or the OAuth token POST (:data:`READ_ONLY_POSTS`)."""
-        if is_read_only(method, url.path):
-            return True
-        token_url = getattr(self.auth, "token_url", None)
-        if method.upper() == "POST" and token_url:
-            token = httpx.URL(token_url)
-            return (url.scheme, url.host, url.port, url.path) == (
-                token.scheme,
-                token.host,
-                token.port,
-                token.path,
-            )
-        return False
-
-    async def _refuse_writes(self, request: httpx.Request) -> None:
-        """httpx request hook: the last line of the read-only guarantee."""
-        if not self._allowed(request.method, request.url):
-            raise ReadOnlyViolation(
-                f"{request.method} {request.url.path} refused: ws1-audit only reads "
-                "from the tenant (GET and known POST searches)",
-                endpoint=request.url.path,
-            )
 
     async def __aexit__(
         self,
@@ -260,57 +141,53 @@ class UEMClient:
         if self._owns_http:
             await self._http.aclose()
 
-    @property
-    def quota_first(self) -> int | None:
-        """The first ``x-ratelimit-remaining`` seen."""
-        return self.quota.first
+    async def _pause(self, seconds: float) -> None:
+        await self._sleep(seconds)
+
+    async def _refuse_writes(self, request: httpx.Request) -> None:
+        """httpx request hook: the last line of the read-only guarantee."""
+        if not readonly.allowed(request.method, request.url, self.auth.token_url):
+            raise readonly.refused(request.method, request.url.path, asked=False)
+
+    def stats(self) -> dict[str, Any]:
+        """What the run summary (``snapshot.stats``) reports of this client: requests sent,
+        retries, the quota, the request budget, the concurrency limit, token fetches."""
+        limiter = self.limiter
+        return {
+            "requests_sent": self.requests_sent,
+            "retries": self.retries,
+            "quota": self.quota.stats(),
+            "request_budget": self.budget.request_budget,
+            "concurrency": {
+                "max": limiter.max_limit,
+                "min_seen": limiter.min_limit_seen,
+                "final": limiter.limit,
+                "decreases": limiter.decreases,
+                "max_in_flight": limiter.max_in_flight_seen,
+            },
+            "token_fetches": self.auth.token_fetches,
+        }
 
     @property
-    def quota_remaining(self) -> int | None:
-        """The lowest ``x-ratelimit-remaining`` seen in the current quota window."""
-        return self.quota.remaining
+    def max_concurrency(self) -> int:
+        """The most requests in flight at once (``[collect] concurrency``)."""
+        return self.limiter.max_limit
 
     @property
-    def quota_floor(self) -> int | None:
-        """The remaining quota kept for the tenant's other integrations in this window."""
-        return self.quota.floor
-
-    @property
-    def budget_left(self) -> int | None:
-        """Requests the run may still send (the request budget, and the quota reserve of a
-        window that does not reset soon enough to wait for); None when unbounded."""
-        left: list[int] = []
-        if self.request_budget is not None:
-            left.append(max(0, self.request_budget - self.requests_sent))
-        room = self.quota.room(self._api_in_flight) if self.quota.binding() else None
-        if room is not None:
-            left.append(room)
-        return min(left) if left else None
-
-    def budget_reason(self) -> str:
-        """Which limit the run reached, for a gap's reason: the request budget or the quota."""
-        budget = None if self.request_budget is None else self.request_budget - self.requests_sent
-        room = self.quota.room(self._api_in_flight) if self.quota.binding() else None
-        if room is not None and (budget is None or room <= budget):
-            return self.quota.describe()
-        return (
-            f"the request budget ran out (request_budget {self.request_budget}, "
-            f"{self.requests_sent} requests sent)"
-        )
+    def requests_sent(self) -> int:
+        """Request attempts sent (or about to be), retries included; token requests excluded."""
+        return self.budget.sent
 
     async def get(
         self, path: str, *, params: Mapping[str, Any] | None = None, version: int = 1, purpose: str
     ) -> ApiResponse:
         """GET ``path`` (e.g. ``/api/system/info``) with ``Accept: application/json;version=N``."""
-        url = self.base_url + (path if path.startswith("/") else "/" + path)
-        return await self._send(
-            url, params=params, version=version, purpose=purpose, external=False
-        )
+        return await self.request("GET", path, params=params, version=version, purpose=purpose)
 
     async def post_search(
         self, path: str, *, body: Any, version: int = 1, purpose: str
     ) -> ApiResponse:
-        """POST a search that only reads (one of :data:`READ_ONLY_POSTS`), JSON ``body``."""
+        """POST a search that only reads (one of ``readonly.READ_ONLY_POSTS``), JSON ``body``."""
         return await self.request("POST", path, body=body, version=version, purpose=purpose)
 
     async def request(
@@ -326,18 +203,11 @@ class UEMClient:
         """Any request the client allows: GET, or POST to a known search.
 
         Every other method (PUT, PATCH, DELETE, a POST that is not a known search, ...)
-        raises :class:`ReadOnlyViolation` and nothing is sent.
+        raises :class:`~audit.uem.readonly.ReadOnlyViolation` and nothing is sent.
         """
         url = self.base_url + (path if path.startswith("/") else "/" + path)
-        return await self._send(
-            url,
-            params=params,
-            version=version,
-            purpose=purpose,
-            external=False,
-            method=method,
-            body=body,
-        )
+        call = Call(method.upper(), url, params, body, version, purpose, external=False)
+        return await self._send(call)
 
     async def get_external(self, url: str, *, purpose: str) -> ApiResponse:
         """GET an absolute URL outside the tenant (the discovery service): no credentials.
@@ -345,7 +215,7 @@ class UEMClient:
         Any 2xx or 4xx but 429 is returned, not raised: "not registered" is an answer,
         and a 401/403 from that service says nothing about our credentials.
         """
-        return await self._send(url, params=None, version=None, purpose=purpose, external=True)
+        return await self._send(Call("GET", url, None, None, None, purpose, external=True))
 
     async def get_all(
         self,
@@ -373,52 +243,121 @@ class UEMClient:
             query = {**base, "page": page, size_key: self.page_size}
             return await self.get(path, params=query, version=version, purpose=purpose)
 
-        return await read_pages(fetch, items=items, max_workers=self.limiter.max_limit)
+        return await read_pages(fetch, items=items, max_workers=self.max_concurrency)
 
-    async def _check_budget(self, label: str, external: bool) -> None:
-        """Raise BudgetExhausted when the request budget is used up; wait for the quota
-        window to reset when this request does not fit it (see ``audit.uem.quota``). Ends
-        with no await after the last check, so the request is counted before another
-        request can pass."""
+    # -- the send path, layer by layer -------------------------------------------------
+
+    async def _send(self, call: Call) -> ApiResponse:
+        """One logical request. The read-only policy is checked here, once, before any
+        request is built; then the retry policy takes over."""
+        method, path = call.method, httpx.URL(call.url).path
+        if (call.external and method != "GET") or not readonly.is_read_only(method, path):
+            raise readonly.refused(method, self.recorder.redact(path))
+        if method != "POST":
+            call.body = None
+        return await self._retrying(call)
+
+    async def _retrying(self, call: Call) -> ApiResponse:
+        """Layer 1, the retry policy: network failures and 429/502/503/504 are tried again
+        after a backoff, up to ``retries`` times; then :func:`~audit.uem.outcome.outcome`
+        decides."""
+        backoffs = 0
         while True:
-            if self.request_budget is not None and self.requests_sent >= self.request_budget:
-                raise BudgetExhausted(
-                    f"request budget of {self.request_budget} requests used up; "
-                    f"GET {label} was not sent",
-                    endpoint=label,
-                )
-            room = None if external else self.quota.room(self._api_in_flight)
-            if room is None or room >= 1:
-                return
-            await self.quota.admit(label, lambda: self._api_in_flight)
+            sent = await self._authenticated(call)
+            if backoffs >= self.max_retries or not retryable(sent):
+                answer = outcome(call, sent, self.recorder.redact)
+                ok = 200 <= answer.status < 300
+                self.json_errors += int(ok and answer.json_error is not None)
+                return answer
+            await self._sleep(self._backoff(backoffs, sent.response))
+            backoffs += 1
+            self.retries += 1
 
-    def _backoff(self, retry_index: int, resp: httpx.Response | None) -> float:
-        if resp is not None:
-            hinted = retry_after_seconds(
-                resp.headers.get("retry-after"), cap=self.retry_after_cap_s
+    async def _authenticated(self, call: Call) -> Sent:
+        """Layer 2, authentication: the credentials on the request, and on a 401 one
+        forced refresh and one more attempt (external requests carry none)."""
+        while True:
+            request = self._build(call)
+            u = request.url
+            label = u.path if not call.external else f"{u.scheme}://{u.host}{u.path}"
+            # Checked before the credentials: no token is fetched for a refused request.
+            await self.budget.admit(label, call.external)
+            creds = {} if call.external else await self.auth.headers(self._auth_ctx)
+            request.headers.update(creds)
+            sent = await self._once(call, request, label)
+            if call.external or call.refreshed or sent.status != 401:
+                return sent
+            if not await self.auth.refresh(self._auth_ctx, creds):
+                return sent
+            call.refreshed = True
+            self.retries += 1
+
+    def _build(self, call: Call) -> httpx.Request:
+        accept = "application/json"
+        if call.version is not None:
+            accept += f";version={call.version}"
+        try:
+            return self._http.build_request(
+                call.method,
+                call.url,
+                params=call.params,
+                json=call.body,
+                headers={"Accept": accept, "User-Agent": self._user_agent},
+                timeout=self.timeout_s,
             )
-            if hinted is not None:
-                return hinted
-        ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2**retry_index)
-        return float(self._random()) * ceiling
+        except httpx.InvalidURL as exc:
+            where = self.recorder.redact(call.url.split("?")[0])
+            raise TransportError(f"{call.method} {where}: invalid URL ({exc})") from exc
 
-    async def _attempt(
+    async def _once(self, call: Call, request: httpx.Request, label: str) -> Sent:
+        """Layer 3, one wire attempt and its record. The budget is checked again right
+        before the attempt counts itself, with no await in between, so concurrent
+        requests cannot overrun it."""
+        await self.budget.admit(label, call.external)
+        call.attempts += 1
+        resp, failure, elapsed = await self._wire(request, call.external)
+        sent = Sent(label, elapsed, resp, failure)
+        common: dict[str, Any] = {
+            "purpose": call.purpose,
+            "method": call.method,
+            "path": label,
+            "query": query_dict(request.url.params),
+            "elapsed_ms": elapsed,
+            "attempt": call.attempts,
+            "version": call.version,
+        }
+        if isinstance(failure, TooLarge):
+            self.recorder.record(**common, status=failure.status, error=str(failure))
+        elif failure is not None:
+            sent.error = self.recorder.redact(failure_text(failure, request.url, self.timeout_s))
+            self.recorder.record(**common, error=sent.error)
+        else:
+            assert resp is not None
+            if not call.external:
+                self.quota.note(resp.headers)
+            sent.body, sent.text, sent.json_error = parse_body(resp)
+            sent.headers = safe_headers(resp.headers)
+            sent.served = served_version(sent.headers)
+            clean = sent.json_error is None
+            self.recorder.record(
+                **common,
+                status=resp.status_code,
+                served_version=sent.served,
+                headers=sent.headers,
+                body=sent.body if clean else sent.text,
+                raw=resp.content if clean else None,
+                json_error=sent.json_error,
+                error=None if resp.status_code < 400 else f"HTTP {resp.status_code}",
+            )
+        return sent
+
+    async def _wire(
         self, request: httpx.Request, external: bool
     ) -> tuple[httpx.Response | None, Exception | None, float]:
         """Send once within a limiter slot; ``(response, httpx failure, elapsed ms)``."""
-        if not is_read_only(request.method, request.url.path):
-            raise ReadOnlyViolation(
-                f"{request.method} {request.url.path} refused: ws1-audit only reads from the "
-                "tenant (GET and known POST searches)",
-                endpoint=request.url.path,
-            )
-        self.requests_sent += 1
-        if not external:
-            self._api_in_flight += 1
-            self.quota.spent += 1
         resp: httpx.Response | None = None
         failure: Exception | None = None
-        try:
+        with self.budget.sending(external):
             async with self.limiter.slot() as held:
                 t0 = time.perf_counter()
                 try:
@@ -440,164 +379,14 @@ class UEMClient:
                         self.limiter.on_congestion(held)
                     elif resp is not None:
                         self.limiter.on_success()
-        finally:
-            if not external:
-                self._api_in_flight -= 1
         return resp, failure, elapsed
 
-    async def _send(
-        self,
-        url: str,
-        *,
-        params: Mapping[str, Any] | None,
-        version: int | None,
-        purpose: str,
-        external: bool,
-        method: str = "GET",
-        body: Any = None,
-    ) -> ApiResponse:
-        """One logical request: attempts, retries, recording, and every error translation."""
-        method = method.upper()
-        if (external and method != "GET") or not is_read_only(method, httpx.URL(url).path):
-            where = self.recorder.redact(httpx.URL(url).path)
-            raise ReadOnlyViolation(
-                f"{method} {where} refused: ws1-audit only reads from the tenant "
-                "(GET and known POST searches); nothing was sent",
-                endpoint=where,
+    def _backoff(self, retry_index: int, resp: httpx.Response | None) -> float:
+        if resp is not None:
+            hinted = retry_after_seconds(
+                resp.headers.get("retry-after"), cap=self.retry_after_cap_s
             )
-        accept = "application/json" if version is None else f"application/json;version={version}"
-        attempt = backoffs = 0
-        refreshed = False
-        while True:
-            attempt += 1
-            try:
-                request = self._http.build_request(
-                    method,
-                    url,
-                    params=params,
-                    json=body if method == "POST" else None,
-                    headers={"Accept": accept, "User-Agent": self._user_agent},
-                    timeout=self.timeout_s,
-                )
-            except httpx.InvalidURL as exc:
-                where = self.recorder.redact(url.split("?")[0])
-                raise TransportError(f"{method} {where}: invalid URL ({exc})") from exc
-            u = request.url
-            label = u.path if not external else f"{u.scheme}://{u.host}{u.path}"
-            # Checked before the credentials (no token is fetched for a refused request) and
-            # again after them, right before _attempt counts the request with no await in
-            # between, so concurrent requests cannot overrun the budget.
-            await self._check_budget(label, external)
-            creds = {} if external else await self.auth.headers(self._auth_ctx)
-            request.headers.update(creds)
-            await self._check_budget(label, external)
-            resp, failure, elapsed = await self._attempt(request, external)
-
-            common: dict[str, Any] = {
-                "purpose": purpose,
-                "method": method,
-                "path": label,
-                "query": query_dict(u.params),
-                "elapsed_ms": elapsed,
-                "attempt": attempt,
-                "version": version,
-            }
-            if isinstance(failure, TooLarge):
-                self.recorder.record(**common, status=failure.status, error=str(failure))
-                raise ApiError(
-                    f"{method} {label}: {failure}", endpoint=label, status=failure.status
-                )
-            if failure is not None:
-                error = self.recorder.redact(failure_text(failure, u, self.timeout_s))
-                self.recorder.record(**common, error=error)
-                tls = tls_failure(failure)
-                fatal = tls or isinstance(
-                    failure, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.TooManyRedirects
-                )
-                if fatal or backoffs >= self.max_retries:
-                    raise TransportError(
-                        f"{method} {label} failed after {_attempts(attempt)}: {error}"
-                        + (TLS_HINTS[tls] if tls else ""),
-                        endpoint=label,
-                    ) from failure
-                await self._sleep(self._backoff(backoffs, None))
-                backoffs += 1
-                self.retries += 1
-                continue
-
-            assert resp is not None
-            status = resp.status_code
-            if not external:
-                self.quota.note(resp.headers)
-            body, text, json_error = parse_body(resp)
-            kept = safe_headers(resp.headers)
-            served = served_version(kept)
-            self.recorder.record(
-                **common,
-                status=status,
-                served_version=served,
-                headers=kept,
-                body=body if json_error is None else text,
-                raw=resp.content if json_error is None else None,
-                json_error=json_error,
-                error=None if status < 400 else f"HTTP {status}",
-            )
-            ok = 200 <= status < 300
-            if ok or (external and 400 <= status < 500 and status != 429):
-                self.json_errors += int(ok and json_error is not None)
-                return ApiResponse(
-                    status, body, kept, served, round(elapsed, 1), label, json_error, text, attempt
-                )
-            reason = self._reason(body, text)
-            if status == 401 and not external:
-                if not refreshed and await self.auth.refresh(self._auth_ctx, creds):
-                    refreshed = True
-                    self.retries += 1
-                    continue
-                raise AuthenticationError(
-                    f"{method} {label} answered 401: the credentials were refused"
-                    + (" even with a fresh OAuth token" if refreshed else "")
-                    + f" (check the username and password, or the OAuth client){reason}",
-                    endpoint=label,
-                    status=status,
-                )
-            if status == 403 and not external:
-                raise PermissionDenied(
-                    f"{method} {label} answered 403: the API key (tenant code) was refused, "
-                    f"or the account lacks permission for this endpoint{reason}",
-                    endpoint=label,
-                    error_code=_error_code(body),
-                )
-            if status in RETRY_STATUSES and backoffs < self.max_retries:
-                await self._sleep(self._backoff(backoffs, resp))
-                backoffs += 1
-                self.retries += 1
-                continue
-            after = f" after {_attempts(attempt)}" if status in RETRY_STATUSES else ""
-            raise ApiError(
-                f"{method} {label} answered {status}{after}{reason}", endpoint=label, status=status
-            )
-
-    def _reason(self, body: Any, text: str | None) -> str:
-        """``": <server message> (errorCode N)"`` from a UEM error body, redacted, one line."""
-        message = ""
-        if isinstance(body, dict):
-            raw = body.get("message") or body.get("Message") or body.get("error") or ""
-            message = str(raw)
-            code = body.get("errorCode") or body.get("ErrorCode")
-            if code is not None:
-                message = f"{message} (errorCode {code})".strip()
-        elif text and not text.lstrip().startswith("<"):
-            message = text
-        message = self.recorder.redact(" ".join(message.split()))[:200]
-        return f": {message}" if message else ""
-
-
-def _error_code(body: Any) -> int | None:
-    """The ``errorCode`` of a UEM error body, when it has an integer one."""
-    code = body.get("errorCode", body.get("ErrorCode")) if isinstance(body, dict) else None
-    return code if isinstance(code, int) and not isinstance(code, bool) else None
-
-
-def _attempts(n: int) -> str:
-    return f"{n} attempt" + ("" if n == 1 else "s")
+            if hinted is not None:
+                return hinted
+        ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2**retry_index)
+        return float(self._random()) * ceiling

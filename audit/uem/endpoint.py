@@ -1,7 +1,8 @@
 """One entry of the endpoint catalogue (``audit/uem/catalogue.py``): what it names, and how.
 
-:class:`Endpoint` is the record; :func:`markdown_table` renders entries as the table of
-``docs/collection.md``. The entries themselves are in the catalogue.
+:class:`Endpoint` is the record, :func:`refs`, :func:`models` and :func:`rest_read` help
+spell its fields; :func:`markdown_table` renders entries as the table of
+``docs/collection.md``. The entries themselves are in the catalogue's area modules.
 """
 
 from __future__ import annotations
@@ -78,6 +79,21 @@ class Endpoint:
     def item_purpose(self, item: object) -> str:
         """The recorded purpose of one item of a per-item entry (``"smart_group:12"``)."""
         return f"{self.purpose}:{item}"
+
+
+def refs(**keys: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
+    """An entry's ``refs``: reference name -> the keys a row refers to it by."""
+    return MappingProxyType(dict(keys))
+
+
+def models(**by_version: str) -> Mapping[int, str]:
+    """An entry's ``models`` from ``v1="Model"`` keywords."""
+    return MappingProxyType({int(k.lstrip("v")): v for k, v in by_version.items()})
+
+
+def rest_read(area: str) -> str:
+    """The admin role permission that reads an area of the REST API ("REST API Apps Read")."""
+    return f"REST API {area} Read"
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")

@@ -29,7 +29,7 @@ MAX_PAGES = 10_000
 
 
 class Page(Protocol):
-    """What paging needs of a response (``audit.uem.client.ApiResponse`` has it)."""
+    """What paging needs of a response (``audit.uem.outcome.ApiResponse`` has it)."""
 
     @property
     def status(self) -> int: ...
@@ -85,12 +85,33 @@ async def read_pages(
         last = min(math.ceil(total / len(rows0)), max_pages) - 1
         if last >= 1:
             fetched.update(await _prefetch(fetch, range(1, last + 1), max_workers))
+    collected, complete, note, requests = await _walk(fetch, fetched, preferred, total, max_pages)
+    return PagedResult(
+        items=collected,
+        total=total,
+        pages=len(fetched) + requests,
+        complete=complete,
+        served_version=first.served_version,
+        note=note,
+    )
 
+
+async def _walk(
+    fetch: Callable[[int], Awaitable[Page]],
+    fetched: dict[int, Page],
+    preferred: tuple[str, ...],
+    total: int | None,
+    max_pages: int,
+) -> tuple[list[dict[str, Any]], bool, str | None, int]:
+    """Walk the pages in order, fetching any not ``fetched`` yet, by the stop rules of
+    :func:`read_pages`: ``(rows, complete, note, pages fetched)``."""
     collected: list[dict[str, Any]] = []
     seen: set[str] = set()
-    note: str | None = None
-    complete = True
     page = requests = 0
+
+    def end(complete: bool, note: str | None = None) -> tuple[Any, bool, str | None, int]:
+        return collected, complete, note, requests
+
     while True:
         if page in fetched:
             resp = fetched[page]
@@ -100,39 +121,26 @@ async def read_pages(
         rows = _rows(resp, preferred)
         if rows is None:
             why = resp.json_error or "no list of items"
-            note, complete = f"page {page} could not be read ({why})", False
-            break
+            return end(False, f"page {page} could not be read ({why})")
         if not rows:
             if total is not None and len(collected) < total:
-                note = f"page {page} was empty after {len(collected)} of {total} rows"
-                complete = False
-            break
+                return end(False, f"page {page} was empty after {len(collected)} of {total} rows")
+            return end(True)
         mark = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
         if mark in seen:
             if page == 1 and total is None:
-                note = "the endpoint ignores paging: page 1 repeated page 0"
-            else:
-                note, complete = f"page {page} repeated the rows of an earlier page", False
-            break
+                return end(True, "the endpoint ignores paging: page 1 repeated page 0")
+            return end(False, f"page {page} repeated the rows of an earlier page")
         seen.add(mark)
         collected.extend(rows)
         if total is not None and len(collected) >= total:
-            break
+            return end(True)
         reported = page_size_reported(resp.body)
         if total is None and reported is not None and len(rows) < reported:
-            break
+            return end(True)
         page += 1
         if page >= max_pages:
-            note, complete = f"stopped after {max_pages} pages", False
-            break
-    return PagedResult(
-        items=collected,
-        total=total,
-        pages=len(fetched) + requests,
-        complete=complete,
-        served_version=first.served_version,
-        note=note,
-    )
+            return end(False, f"stopped after {max_pages} pages")
 
 
 def _rows(resp: Page, preferred: tuple[str, ...]) -> list[dict[str, Any]] | None:

@@ -15,13 +15,18 @@ becomes one :class:`RequestRecord`. What a record may hold is decided here, once
 
 Redaction runs when a record is made and again on :meth:`Recorder.to_list`, so a secret
 learnt later (a refreshed token) is also scrubbed from earlier records.
+
+The recorder belongs to the collector, which hands it to the client. A hook set for a
+purpose (:attr:`Recorder.hooks`) sees each record of that purpose as it is made, and may
+return it changed: that is how a record is trimmed to what the audit reads
+(``audit/trim.py``) before it is stored.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -108,12 +113,26 @@ class RequestRecord:
     version: int | None = None
     #: Why the body is text rather than JSON, when the answer was not valid JSON.
     json_error: str | None = None
+    #: What trimming dropped from the body (``audit/trim.py``); None: nothing (not exported).
+    trimmed: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the attempt got a 2xx answer whose body was JSON (or empty)."""
+        return 200 <= (self.status or 0) < 300 and not self.json_error
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-able dict (already redacted when it was made)."""
         # Shallow on purpose: bodies are shared, read-only, and can be large (asdict would
         # deep-copy every record of a 100,000-device collection).
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if out["trimmed"] is None:
+            del out["trimmed"]
+        return out
+
+
+#: A record hook (:attr:`Recorder.hooks`): the record as made, and the record to keep.
+RecordHook = Callable[[RequestRecord], RequestRecord]
 
 
 def scrub_payload_secrets(value: Any) -> Any:
@@ -187,6 +206,8 @@ class Recorder:
         self, secrets: Iterable[str | None] = (), *, redactor: Redactor | None = None
     ) -> None:
         self.records: list[RequestRecord] = []
+        #: Purpose -> the hook that sees (and may replace) each record of that purpose.
+        self.hooks: dict[str, RecordHook] = {}
         self.redactor = redactor if redactor is not None else Redactor()
         self._made_at: list[int] = []
         self.add_secrets(*secrets)
@@ -238,27 +259,12 @@ class Recorder:
         json_error: str | None = None,
         raw: bytes | None = None,
     ) -> RequestRecord:
-        """Append one attempt, redacted, and return the record.
+        """Append one attempt, redacted (and as its purpose's hook keeps it), and return it.
 
         ``raw`` is the body's JSON text as received, when ``body`` was parsed from it: a
         scan of it spares walking a large body that holds no secret.
         """
-        if isinstance(body, str) and len(body) > MAX_TEXT_CHARS:
-            body = body[:MAX_TEXT_CHARS] + f"... [{len(body) - MAX_TEXT_CHARS} more characters]"
-        if body is not None and (raw is None or _SECRET_FIELD_RAW.search(raw)):
-            body, learnt = redact_secret_fields(body)  # text bodies cut off mid-way too
-            if learnt:
-                self.learn_tenant_secrets(*learnt)
-                raw = None  # the body changed: walk it with the secrets now known
-        if isinstance(body, dict | list):
-            for found in self.redactor.learn(body, raw):
-                register_secret(found)
-        if raw is not None and isinstance(body, dict | list) and self.raw_is_clean(raw):
-            clean_body = body
-        else:
-            clean_body = self.redact(body)
-        if raw is None or b"<Data" in raw or b"&lt;Data" in raw or b"\\u003cData" in raw:
-            clean_body = scrub_payload_secrets(clean_body)
+        clean_body = self._clean_body(body, raw)  # first: it may learn secrets
         rec = RequestRecord(
             seq=len(self.records) + 1,
             purpose=purpose,
@@ -275,9 +281,33 @@ class Recorder:
             version=version,
             json_error=self.redact(json_error) if json_error else None,
         )
+        hook = self.hooks.get(purpose)
+        if hook is not None:
+            rec = hook(rec)
         self.records.append(rec)
         self._made_at.append(self.redactor.generation)
         return rec
+
+    def _clean_body(self, body: Any, raw: bytes | None) -> Any:
+        """A body as it may be recorded: text cut to :data:`MAX_TEXT_CHARS`, secret fields
+        redacted (and learnt), every known secret replaced, SyncML password data scrubbed."""
+        if isinstance(body, str) and len(body) > MAX_TEXT_CHARS:
+            body = body[:MAX_TEXT_CHARS] + f"... [{len(body) - MAX_TEXT_CHARS} more characters]"
+        if body is not None and (raw is None or _SECRET_FIELD_RAW.search(raw)):
+            body, learnt = redact_secret_fields(body)  # text bodies cut off mid-way too
+            if learnt:
+                self.learn_tenant_secrets(*learnt)
+                raw = None  # the body changed: walk it with the secrets now known
+        if isinstance(body, dict | list):
+            for found in self.redactor.learn(body, raw):
+                register_secret(found)
+        if raw is not None and isinstance(body, dict | list) and self.raw_is_clean(raw):
+            clean_body = body
+        else:
+            clean_body = self.redact(body)
+        if raw is None or b"<Data" in raw or b"&lt;Data" in raw or b"\\u003cData" in raw:
+            clean_body = scrub_payload_secrets(clean_body)
+        return clean_body
 
     def to_list(self) -> list[dict[str, Any]]:
         """Every record as a JSON-able dict, redacted again with every secret known now."""
