@@ -7,7 +7,6 @@ adds the traceback. Progress goes to stderr only when it is a terminal and not `
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import sys
 import traceback
@@ -29,19 +28,10 @@ from audit.cli_options import (
 )
 from audit.config import Config, load_config
 from audit.console import STATE, Progress, echo, err, warn
-from audit.errors import (
-    EXIT_INTERNAL,
-    EXIT_READY,
-    EXIT_SIGINT,
-    EXIT_SIGTERM,
-    EXIT_USAGE,
-    AuditError,
-    UsageError,
-)
-from audit.outset import OutputSet
+from audit.errors import AuditError, UsageError
 from audit.redact import printable
-from audit.signals import Interrupted, raise_on_signals, restore_signals
-from audit.snapshot import Snapshot
+from audit.signals import Interrupted, exit_code_for_signal, raise_on_signals, restore_signals
+from audit.vocabulary import EXIT_INTERNAL, EXIT_READY, EXIT_USAGE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,68 +49,37 @@ def _print_table(results: dict[str, Any], paths: Sequence[Path]) -> None:
     print_table(results, paths, warn=err)
 
 
-def _run_pipeline(
+def _run_tenant(
     config: Config,
     *,
     out: Path,
     formats: list[str],
     mode: str,
-    fail_on: str | None,
-    baseline: Path | None,
-    transport: Any = None,
-    history_dir: Path | None = None,
+    fail_on: str | None = None,
+    baseline: Path | None = None,
+    history: Path | None = None,
     choice: Choice | None = None,
 ) -> tuple[dict[str, Any], list[Path]]:
-    """One tenant, end to end: check the config against the catalogue, pick the baseline
-    (``--baseline``, else the latest run in ``--history``), collect, then save the snapshot,
-    evaluate, save results.json, add it to the history and render."""
+    """:func:`audit.pipeline.run_tenant` with this command line, its progress and stderr."""
     from audit import pipeline
-    from audit.fleet import finish_tenant, resolve_baseline
-    from audit.plugins import get_registry
 
     progress = Progress()
-    pipeline.validate_config_against(get_registry(), config)  # before any request: exit 3
-    baseline_data, baseline_path = resolve_baseline(baseline, history_dir)
-    if baseline_path and baseline is None:
-        progress.note(f"Baseline: {baseline_path}")
     info = pipeline.RunInfo(mode=mode, command=redacted_argv(sys.argv))
     if choice is not None:
         info.selection, info.waivers = choice.selection, choice.waivers
         info.waivers_files = choice.waivers_files
-    if mode != "demo":  # the demo's loopback simulator is plain HTTP by design
-        _warn_transport(config)
-    outset = OutputSet(out, info.run_id)
-    try:
-        with outset:  # preflight and lock: before the first request
-            progress.note(f"Collecting from {config.tenant['api_url']} ...")
-            snapshot = asyncio.run(
-                pipeline.collect_async(
-                    config, transport=transport, progress=progress, mode=mode, warn=err
-                )
-            )
-            results, written = finish_tenant(
-                snapshot,
-                config,
-                out=outset.staging,
-                formats=formats,
-                info=info,
-                fail_on=fail_on,
-                baseline=baseline_data,
-                baseline_path=baseline_path,
-                history_dir=history_dir,
-                on_start=lambda f: progress.note(f"Rendering {f} ..."),
-            )
-            return results, outset.commit(written)
-    finally:
-        if outset.kept is not None:
-            err(f"note: the snapshot collected by this run is kept in {outset.kept}")
-
-
-def _warn_transport(config: Config) -> None:
-    from audit.pipeline import transport_warnings
-
-    for warning in transport_warnings(config):
-        err(f"warning: {warning}")
+    return pipeline.run_tenant(
+        config,
+        out=out,
+        formats=formats,
+        fail_on=fail_on,
+        baseline=baseline,
+        history=history,
+        info=info,
+        progress=progress,
+        note=progress.note,
+        warn=err,
+    )
 
 
 @cli.command()
@@ -143,13 +102,8 @@ def demo(out: Path, scenario: str, fmt: str | None) -> None:
         config, _env = demo_config(
             tenant, api_url=server.url, scenario=scenario, out_dir=out.resolve()
         )
-        results, written = _run_pipeline(
-            config,
-            out=out,
-            formats=parse_formats(fmt, None),
-            mode="demo",
-            fail_on=None,
-            baseline=None,
+        results, written = _run_tenant(
+            config, out=out, formats=parse_formats(fmt, None), mode="demo"
         )
     _print_table(results, written)
     verdict = "ready" if results["summary"]["ready"] else "not ready"
@@ -230,14 +184,14 @@ def run(
         raise UsageError(f"--baseline {baseline}: expected a results.json file, not a folder")
     config = load_config(config_paths[0])
     try:
-        results, written = _run_pipeline(
+        results, written = _run_tenant(
             config,
             out=out,
             formats=parse_formats(fmt, config),
             mode="live",
             fail_on=fail_on,
             baseline=baseline,
-            history_dir=history_dir,
+            history=history_dir,
             choice=choice,
         )
     except Exception as exc:
@@ -315,101 +269,27 @@ def collect(config_path: Path, snapshot_path: Path) -> None:
     from audit.outset import preflight
     from audit.plugins import get_registry
     from audit.snapshot import save_snapshot
+    from audit.validation import transport_warnings, validate_config_against
 
     config = load_config(config_path)
-    pipeline.validate_config_against(get_registry(), config)
+    validate_config_against(get_registry(), config)
     if snapshot_path.is_dir():
         raise UsageError(f"--snapshot {snapshot_path}: a folder; expected a file name")
     preflight(snapshot_path.parent, "--snapshot")  # before the first request
-    _warn_transport(config)
-    snapshot = asyncio.run(pipeline.collect_async(config, progress=Progress(), warn=err))
+    for warning in transport_warnings(config):
+        warn(warning)
+    snapshot = pipeline.collect(config, progress=Progress(), warn=err)
     save_snapshot(snapshot, snapshot_path)
     echo(
         f"wrote {snapshot_path} ({snapshot.request_count} requests, {len(snapshot.gaps)} gaps, sha256 {snapshot.sha256})"
     )
 
 
-@cli.command()
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A snapshot written by `collect` or `run` (its SHA-256 is verified).",
-)
-@click.option(
-    "--config",
-    "-c",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The tenant config: requirements, attestations, waivers, report settings "
-    "(no secrets needed; default: the built-in requirements, no attestations).",
-)
-@out_option(Path("ws1-audit-report"))
-@format_option
-@click.option(
-    "--baseline",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="An earlier results.json to compare with (each check gets its change).",
-)
-@fail_on_option
-@choice_options
-def evaluate(
-    snapshot_path: Path,
-    config_path: Path | None,
-    out: Path,
-    fmt: str | None,
-    baseline: Path | None,
-    fail_on: str | None,
-    checks: str | None,
-    exclude_checks: str | None,
-    severity: str | None,
-    waivers_path: Path | None,
-) -> None:
-    """Evaluate a saved snapshot offline and write results.json (and reports).
-
-    Without --format (and without a config naming formats) only results.json is written.
-    """
-    from audit import pipeline
-    from audit.results import load_results
-    from audit.snapshot import load_snapshot
-
-    choice = Choice(checks, exclude_checks, severity, waivers_path)
-    config = load_config(config_path, need_secrets=False) if config_path else None
-    snapshot: Snapshot = load_snapshot(snapshot_path)
-    baseline_data = load_results(baseline) if baseline else None
-    info = pipeline.RunInfo(mode="snapshot", command=redacted_argv(sys.argv))
-    info.selection, info.waivers = choice.selection, choice.waivers
-    info.waivers_files = choice.waivers_files
-    results = pipeline.evaluate(
-        snapshot,
-        config,
-        info=info,
-        fail_on=fail_on,
-        baseline=baseline_data,
-        baseline_path=str(baseline or ""),
-    )
-    chosen = parse_formats(fmt, config) if fmt is not None or config else []
-    formats = [f for f in chosen if f != "json"]
-    inputs = [snapshot_path, *([baseline] if baseline else [])]
-    with OutputSet(out, info.run_id, inputs=inputs) as outset:
-        written = [pipeline.save_results(results, outset.staging)]
-        written += pipeline.render(results, outset.staging, formats)
-        if config is not None:
-            from audit.signing import sign_outputs
-
-            written += sign_outputs(config.signing, outset.staging, written)
-        written = outset.commit(written)
-    _print_table(results, written)
-    sys.exit(pipeline.exit_code_for(results))
-
-
 def _add_commands() -> None:
     from audit import commands
 
     for command in (
+        commands.evaluate,
         commands.render,
         commands.diff,
         commands.history,
@@ -434,7 +314,7 @@ def _interrupted(signum: int) -> int:
     """The line and exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM."""
     name = signal.Signals(signum).name
     err(f"interrupted ({name}); outputs already in place were left as they were")
-    return EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT
+    return exit_code_for_signal(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

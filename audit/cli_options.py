@@ -35,9 +35,9 @@ class Choice:
         waivers_path: Path | None,
     ) -> None:
         from audit.config import load_waivers
-        from audit.pipeline import validate_waivers
         from audit.plugins import get_registry
         from audit.selection import parse_selection
+        from audit.validation import validate_waivers
 
         registry = get_registry()
         self.selection = parse_selection(checks, exclude_checks, severity)

@@ -1,6 +1,7 @@
 """The commands that work on files already written, and the helpers (added to the
 ``ws1-audit`` group by :mod:`audit.cli`).
 
+- ``evaluate``: a snapshot turned into results.json (and reports), offline.
 - ``render``, ``diff``, ``history``: results.json files rendered, compared, trended offline.
 - ``ws1-audit verify FILE... [--trust CA.pem]``: one line per file; exit 0 only when every
   file is intact, signed by a trusted certificate and, for a report, attaches the results
@@ -19,12 +20,98 @@ from pathlib import Path
 
 import click
 
-from audit.cli_options import out_option, parse_formats
-from audit.config import FORMATS
+from audit.cli_options import (
+    Choice,
+    choice_options,
+    fail_on_option,
+    format_option,
+    out_option,
+    parse_formats,
+    redacted_argv,
+)
+from audit.config import FORMATS, load_config
 from audit.console import echo, echo_json, err
 from audit.errors import UsageError
 from audit.outset import OutputSet
 from audit.signals import Interrupted
+
+
+@click.command()
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A snapshot written by `collect` or `run` (its SHA-256 is verified).",
+)
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The tenant config: requirements, attestations, waivers, report settings "
+    "(no secrets needed; default: the built-in requirements, no attestations).",
+)
+@out_option(Path("ws1-audit-report"))
+@format_option
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="An earlier results.json to compare with (each check gets its change).",
+)
+@fail_on_option
+@choice_options
+def evaluate(
+    snapshot_path: Path,
+    config_path: Path | None,
+    out: Path,
+    fmt: str | None,
+    baseline: Path | None,
+    fail_on: str | None,
+    checks: str | None,
+    exclude_checks: str | None,
+    severity: str | None,
+    waivers_path: Path | None,
+) -> None:
+    """Evaluate a saved snapshot offline and write results.json (and reports).
+
+    Without --format (and without a config naming formats) only results.json is written.
+    """
+    from audit import pipeline
+    from audit.results import load_results
+    from audit.snapshot import load_snapshot
+    from audit.terminal import print_table
+
+    choice = Choice(checks, exclude_checks, severity, waivers_path)
+    config = load_config(config_path, need_secrets=False) if config_path else None
+    snapshot = load_snapshot(snapshot_path)
+    baseline_data = load_results(baseline) if baseline else None
+    info = pipeline.RunInfo(mode="snapshot", command=redacted_argv(sys.argv))
+    info.selection, info.waivers = choice.selection, choice.waivers
+    info.waivers_files = choice.waivers_files
+    results = pipeline.evaluate(
+        snapshot,
+        config,
+        info=info,
+        fail_on=fail_on,
+        baseline=baseline_data,
+        baseline_path=str(baseline or ""),
+    )
+    chosen = parse_formats(fmt, config) if fmt is not None or config else []
+    formats = [f for f in chosen if f != "json"]
+    inputs = [snapshot_path, *([baseline] if baseline else [])]
+    with OutputSet(out, info.run_id, inputs=inputs) as outset:
+        written = [pipeline.save_results(results, outset.staging)]
+        written += pipeline.render(results, outset.staging, formats)
+        if config is not None:
+            from audit.signing import sign_outputs
+
+            written += sign_outputs(config.signing, outset.staging, written)
+        written = outset.commit(written)
+    print_table(results, written, warn=err)
+    sys.exit(pipeline.exit_code_for(results))
 
 
 @click.command()

@@ -26,7 +26,8 @@ from typing import Any
 import click
 
 from audit.redact import printable, printable_json, scrub
-from audit.runner import SCORE_SHORT, SEVERITY_RANK
+from audit.runner import SCORE_SHORT
+from audit.vocabulary import SEVERITY_RANK, exit_meaning
 from reports.text import shorten, visible
 
 #: Indent of a check's summary line, under its id.
@@ -212,8 +213,6 @@ def print_fleet_json(result: Any) -> None:
 
 def fleet_lines(result: Any) -> list[str]:
     """One line per tenant of a :class:`audit.fleet.FleetResult`, then the files written."""
-    from reports.fleet import exit_meaning
-
     width = max((len(r.slug) for r in result.tenants), default=10)
     lines = [
         f"Fleet of {len(result.tenants)} tenants: exit {result.exit_code} ({exit_meaning(result.exit_code)}, the worst tenant's)"

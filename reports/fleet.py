@@ -27,9 +27,10 @@ from markupsafe import Markup
 
 from audit.fileio import dump_json, write_atomic
 from audit.runner import SCORE_MEANING
+from audit.vocabulary import EXIT_MEANING, STATUSES, exit_meaning
 from reports import templating
 from reports import text as t
-from reports.context import STATUS_LABEL, STATUS_SYMBOL, STATUSES, utc_text
+from reports.context import STATUS_LABEL, STATUS_SYMBOL, utc_text
 from reports.csv_tables import ENCODING, csv_bytes
 from reports.pdfwriter import PdfAttachment, html_to_pdf, parse_created
 from reports.svg import STATUS_FILL
@@ -38,15 +39,6 @@ FLEET_HTML, FLEET_PDF, FLEET_CSV = "fleet.html", "fleet.pdf", "fleet.csv"
 FLEET_JSON = "fleet.json"
 TREND_HTML, TREND_CSV = "trend.html", "trend.csv"
 
-#: What each exit code means; a fleet exits with its worst tenant's (the highest number).
-EXIT_MEANING = {
-    0: "ready",
-    1: "not ready",
-    2: "a check errored",
-    3: "usage or configuration error",
-    4: "collection failed",
-    70: "internal error",
-}
 VERDICT_LABEL = {"ready": "Ready", "not-ready": "Not ready", "failed": "Not audited"}
 #: Runs shown in the trend chart (the newest); every run is in trend.csv.
 CHART_RUNS = 120
@@ -68,10 +60,6 @@ def _csp(css: str) -> str:
         f"style-src {templating.csp_hash(css)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
-
-
-def exit_meaning(code: int) -> str:
-    return EXIT_MEANING.get(code, "unexpected")
 
 
 # -- fleet ------------------------------------------------------------------------------------
@@ -479,7 +467,6 @@ def render_trend(
 
 __all__ = [
     "ENCODING",
-    "EXIT_MEANING",
     "FLEET_CSV",
     "FLEET_HTML",
     "FLEET_JSON",
