@@ -1,8 +1,13 @@
-"""The ``ws1-audit`` command line (click).
+"""The ``ws1-audit`` command line (click): the group, the commands that audit a tenant
+(``demo``, ``run``, ``collect``) and :func:`main`, which maps errors to exit codes.
 
-Exit codes (part of the contract): 0 ready; 1 not ready; 2 a check errored; 3 usage or
-configuration error; 4 collection failed. Errors are one line on stderr; ``--debug``
-adds the traceback. Progress goes to stderr only when it is a terminal and not ``--quiet``.
+Exit codes (part of the contract, :mod:`audit.vocabulary`): 0 ready; 1 not ready; 2 a check
+errored; 3 usage or configuration error; 4 collection failed; 70 internal error; 130/143
+interrupted. Errors are one line on stderr; ``--debug`` adds the traceback. Progress goes to
+stderr only when it is a terminal and not ``--quiet`` (:mod:`audit.console`). The offline
+commands are in :mod:`audit.commands`, the shared options in :mod:`audit.cli_options`, what
+is printed in :mod:`audit.terminal` and :mod:`audit.terminal_changes`; running one tenant is
+:func:`audit.pipeline.run_tenant`, a fleet :func:`audit.fleet.run_fleet`.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from audit.config import DEFAULT_FORMATS, FORMATS, SEVERITIES
+from audit.config import DEFAULT_FORMATS, FORMATS
 from audit.errors import UsageError
+from audit.vocabulary import SEVERITIES
 
 if TYPE_CHECKING:
     from audit.config import Config

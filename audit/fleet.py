@@ -1,9 +1,10 @@
 """Many tenants in one run: ``ws1-audit run --config a.toml --config b.toml`` (or ``--config DIR``).
 
-Each tenant is audited on its own, sharing nothing but the process: its own config, UEM
-client (connections, auth, AIMD limiter, request budget), baseline, history folder and
-output folder ``OUT/<tenant-slug>/`` (the same files a single-tenant run writes into
-``OUT``). Collection runs concurrently on one asyncio loop (at most
+Each tenant is audited on its own by the pipeline's stages
+(:func:`audit.pipeline.collect_async`, then :func:`audit.pipeline.finish_tenant`), sharing
+nothing but the process: its own config, UEM client (connections, auth, AIMD limiter,
+request budget), baseline, history folder and output folder ``OUT/<tenant-slug>/`` (the
+same files a single-tenant run writes into ``OUT``). Collection runs concurrently on one asyncio loop (at most
 :data:`TENANTS_AT_ONCE` tenants at a time); evaluation and the light renderers run one
 tenant at a time in a worker thread, and the PDFs (report.pdf, handover.pdf: WeasyPrint,
 CPU-bound) render in a pool of processes, one per core (:data:`POOL_FORMATS`,

@@ -1,8 +1,10 @@
 """The stages wired together: collect -> snapshot -> inventory -> checks -> results -> renderers.
 
 Each function takes plain inputs and returns plain outputs, so each stage runs alone
-(``collect``, ``evaluate``, ``render``) or all together (``run``). The snapshot is saved
-before evaluation starts, so a later failure loses no collected data.
+(``collect``, ``evaluate``, ``render``) or all together (:func:`run_tenant`, what ``run``
+and ``demo`` do for one tenant; a fleet, :mod:`audit.fleet`, runs the same stages itself,
+:func:`collect_async` then :func:`finish_tenant`, to interleave its tenants). The snapshot
+is saved before evaluation starts, so a later failure loses no collected data.
 """
 
 from __future__ import annotations
