@@ -17,8 +17,10 @@ pipeline, the fleet, the command line and the reports (DESIGN.md, "A check" and 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
-STATUSES = ("pass", "fail", "warn", "manual", "error", "skipped")
+Status = Literal["pass", "fail", "warn", "manual", "error", "skipped"]
+STATUSES: tuple[Status, ...] = ("pass", "fail", "warn", "manual", "error", "skipped")
 #: Most severe first.
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
