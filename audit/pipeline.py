@@ -165,7 +165,9 @@ def require_an_answer(snapshot: Snapshot) -> None:
 
 def collect(config: Config, **kwargs: Any) -> Snapshot:
     """Synchronous wrapper of :func:`collect_async`."""
-    return asyncio.run(collect_async(config, **kwargs))
+    with asyncio.Runner() as runner:
+        runner.get_loop()  # the loop first: a signal while it starts leaves no coroutine unrun
+        return runner.run(collect_async(config, **kwargs))
 
 
 def evaluate(
