@@ -1,8 +1,9 @@
 """What a check is: metadata, the context it reads, and the outcome it returns.
 
-This module is the plugin author's API for checks. A check is a :class:`Check`: validated
-:class:`CheckMeta` plus an ``evaluate(ctx) -> Outcome`` function of the inventory and the
-config. It never talks to the network; everything it reads is in :class:`CheckContext`.
+This module defines the check API; plugins import it from :mod:`audit.plugin`, the public
+face. A check is a :class:`Check`: validated :class:`CheckMeta` plus an
+``evaluate(ctx) -> Outcome`` function of the inventory and the config. It never talks to
+the network; everything it reads is in :class:`CheckContext`.
 
 Statuses: ``pass``, ``fail``, ``warn``, ``manual`` (no automated evidence and no
 attestation), ``error`` (could not decide), ``skipped`` (not applicable, with a reason).

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from audit.config import DEFAULT_FORMATS, FORMATS
+from audit.config_keys import DEFAULT_FORMATS, FORMATS
 from audit.errors import UsageError
 from audit.vocabulary import SEVERITIES
 
@@ -121,7 +121,7 @@ def parse_formats(value: str | None, config: Config | None) -> list[str]:
     """The formats of ``--format`` (case-insensitive, comma-separated, each once), or the
     config's ``[report] formats``, or the default formats (every one but ``ocsf``). An empty ``--format`` is a usage error."""
     if value is None:
-        return list(config.report["formats"]) if config else list(DEFAULT_FORMATS)
+        return list(config.report.formats) if config else list(DEFAULT_FORMATS)
     chosen = list(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     if not chosen:
         raise UsageError(f"--format: empty; expected one or more of {', '.join(FORMATS)}")

@@ -120,7 +120,7 @@ class Collector(DetailReads, HubReads):
         self.progress = progress or (lambda stage, done, total: None)
         self.plugin_hook = plugin_hook
         self.state = _State()
-        self.ds = config.dropship
+        self.ds = dict(config.dropship)
         self.sg_details: dict[int, dict[str, Any]] = {}
         self._detail_reserve = 0
         self._details_done = asyncio.Event()
@@ -410,7 +410,7 @@ class Collector(DetailReads, HubReads):
                     )
 
     def _snapshot(self, started: str) -> Snapshot:
-        api_url = str(self.config.tenant["api_url"])
+        api_url = self.config.tenant.api_url
         records = self.client.recorder.to_list()
         for rec in records:
             info = self.state.trimmed.get(rec["seq"])
@@ -421,7 +421,7 @@ class Collector(DetailReads, HubReads):
         return Snapshot(
             tool={"name": TOOL_NAME, "version": __version__},
             tenant={
-                "name": self.config.tenant["name"],
+                "name": self.config.tenant.name,
                 "api_url": api_url,
                 "api_host": urlsplit(api_url).hostname or api_url,
             },
@@ -445,7 +445,7 @@ class Collector(DetailReads, HubReads):
                     "max_in_flight": limiter.max_in_flight_seen,
                 },
                 "token_fetches": getattr(self.client.auth, "token_fetches", 0),
-                "verify_tls": self.config.tenant.get("verify_tls", True),
+                "verify_tls": self.config.tenant.verify_tls,
             },
             started_at=started,
             finished_at=_now(),

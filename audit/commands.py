@@ -29,7 +29,8 @@ from audit.cli_options import (
     parse_formats,
     redacted_argv,
 )
-from audit.config import FORMATS, load_config
+from audit.config import load_config
+from audit.config_keys import FORMATS
 from audit.console import echo, echo_json, err
 from audit.errors import UsageError
 from audit.outset import OutputSet
@@ -183,7 +184,7 @@ def history(history_dir: Path, out: Path | None) -> None:
     """
     from audit.history import trend
     from audit.terminal_changes import history_lines
-    from reports.fleet import render_trend
+    from reports.trend import render_trend
 
     found = trend(history_dir)
     for problem in found.problems:

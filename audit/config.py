@@ -1,10 +1,12 @@
 """Load and validate the per-tenant TOML config.
 
-Every key is declared once in ``SCHEMA`` (type, default, whether required, what is
-expected); unknown keys, wrong types and missing values become a one-line
-:class:`~audit.errors.ConfigError` naming the file, the key and the expectation.
-Secrets never live in the file: it names environment variables, which are read here
-into a :class:`Secrets` whose ``repr`` hides them.
+Every key is declared once in :data:`audit.config_keys.SCHEMA` (type, default, whether
+required, what is expected); unknown keys, wrong types and missing values become a one-line
+:class:`~audit.errors.ConfigError` naming the file, the key and the expectation. A valid
+config is a frozen :class:`Config` of typed sections (:mod:`audit.config_sections`):
+``config.tenant.api_url``. Secrets never live in the file: it names environment variables,
+which are read here into a :class:`Secrets` whose ``repr`` hides them, and taught to the
+config's one :class:`~audit.redact.Redactor` (``config.redactor``).
 """
 
 from __future__ import annotations
@@ -14,188 +16,40 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from audit.config_checks import check_values
-from audit.config_keys import FORMATS, Key, coerce
+from audit.config_keys import ATTESTATION_KEYS, SCHEMA, WAIVER_KEYS, Key, coerce
+from audit.config_sections import (
+    Collect,
+    Dropship,
+    Notify,
+    Report,
+    Requirements,
+    Tenant,
+)
 from audit.errors import ConfigError, InputFileError
 from audit.fileio import read_regular
 from audit.redact import PROCESS, Redactor
-from audit.uem.catalogue import DEFAULT_AUTODISCOVERY_URL, REGION_TOKEN_URLS
+from audit.uem.catalogue import REGION_TOKEN_URLS
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 #: A config file larger than this is not a config.
 MAX_CONFIG_BYTES = 1 << 20
-#: What ``run`` writes when neither ``--format`` nor ``[report] formats`` says: every format
-#: but ``ocsf``, which feeds a SIEM pipeline someone sets up on purpose (see the README's
-#: "SIEM ingestion"); scheduled jobs that upload the whole folder keep the set they had.
-DEFAULT_FORMATS = tuple(f for f in FORMATS if f != "ocsf")
-#: When ``[notify]`` sends a message (see :mod:`audit.notify`).
-NOTIFY_EVENTS = ("regressed", "not-ready", "failed")
 
 
-SCHEMA: dict[str, dict[str, Key]] = {
-    "tenant": {
-        "name": Key("str", required=True, doc="Display name of the tenant in reports"),
-        "api_url": Key(
-            "str", required=True, doc="API server base URL, e.g. https://as1234.awmdm.com"
-        ),
-        "auth": Key("choice", "basic", choices=("basic", "oauth"), doc="basic or oauth"),
-        "username": Key("str", doc="Basic auth: the API admin's username"),
-        "password_env": Key("str", doc="Basic auth: environment variable holding the password"),
-        "tenant_code_env": Key(
-            "str", doc="Environment variable holding the REST API key (aw-tenant-code)"
-        ),
-        "client_id": Key("str", doc="OAuth: client id"),
-        "client_secret_env": Key(
-            "str", doc="OAuth: environment variable holding the client secret"
-        ),
-        "token_url": Key("str", doc="OAuth: token URL (overrides region)"),
-        "region": Key(
-            "choice", choices=tuple(REGION_TOKEN_URLS), doc="OAuth: na, emea, apac or uat"
-        ),
-        "verify_tls": Key("bool", True, doc="Verify TLS certificates (leave true)"),
-        "allow_insecure_http": Key(
-            "bool",
-            False,
-            doc="Allow http:// URLs (credentials travel in clear: simulators and labs only)",
-        ),
-        "ca_bundle": Key("path", doc="PEM bundle of a private CA"),
-    },
-    "dropship": {
-        "organization_group": Key("str", required=True, doc="GroupId of the Drop Ship customer OG"),
-        "tags": Key("list[str]", [], doc="Tags given to the manufacturer"),
-        "smart_groups": Key(
-            "list[str|int]",
-            [],
-            doc="Drop Ship smart groups (names or ids); empty: found from tag criteria",
-        ),
-        "email_domain": Key("str", doc="Email domain registered for autodiscovery"),
-        "autodiscovery_url": Key(
-            "str", DEFAULT_AUTODISCOVERY_URL, doc="Discovery service base URL"
-        ),
-        "upn": Key("str", doc="UPN given to the manufacturer (handover sheet)"),
-        "username": Key("str", doc="Username given to the manufacturer (handover sheet)"),
-    },
-    "requirements": {
-        "min_uem_version": Key("str", "2105", doc="Lowest acceptable UEM console release"),
-        "min_hub_version": Key("str", "20.10", doc="Lowest acceptable Intelligent Hub for Windows"),
-        "attestation_max_age_days": Key("int", 90, doc="Older attestations give warn", least=0),
-        "max_sync_age_days": Key(
-            "int",
-            7,
-            doc="Older last OEM Provisioning Service sync gives warn (devices_registered)",
-            least=0,
-        ),
-    },
-    "collect": {
-        "concurrency": Key("int", 8, doc="Requests in flight at most", least=1),
-        "timeout_s": Key(
-            "float",
-            30.0,
-            doc="Deadline of one request in seconds (connect, headers and body)",
-            above=0,
-        ),
-        "retries": Key(
-            "int", 4, doc="Retries of a request on 429, 502-504 and network errors", least=0
-        ),
-        "request_budget": Key("int", 20000, doc="Requests one run may make at most", least=1),
-        "quota_reserve": Key(
-            "float",
-            0.5,
-            doc="Share of x-ratelimit-remaining left for other integrations",
-            least=0,
-            below=1,
-        ),
-        "max_response_mb": Key(
-            "int",
-            64,
-            doc="Largest answer read, in MB once decompressed; a larger one is a gap",
-            least=1,
-        ),
-        "quota_wait_s": Key(
-            "float",
-            120.0,
-            doc="Longest wait for the API quota window to reset; a later reset stops collecting",
-            least=0,
-        ),
-        "cache_dir": Key("path", doc="Cache for incremental collection (unset: no cache)"),
-    },
-    "report": {
-        "organisation": Key("str", "", doc="Organisation named on the cover and as PDF author"),
-        "logo": Key("path", doc="PNG or SVG logo for the cover"),
-        "fail_on": Key(
-            "choice", "medium", choices=SEVERITIES, doc="Lowest severity that blocks readiness"
-        ),
-        "formats": Key("formats", list(DEFAULT_FORMATS), doc="Formats written by run"),
-        "sign_key": Key(
-            "path",
-            doc="Signing key: a PKCS#12 file (key and certificate), or a PEM private key with sign_cert",
-        ),
-        "sign_cert": Key(
-            "path", doc="PEM signing certificate, then its chain (with a PEM sign_key)"
-        ),
-        "sign_passphrase_env": Key(
-            "str", doc="Environment variable holding the passphrase of sign_key (if it has one)"
-        ),
-        "tsa_url": Key(
-            "str", doc="RFC 3161 timestamp authority URL: signatures get a trusted timestamp"
-        ),
-    },
-    "notify": {
-        "urls_env": Key(
-            "list[str]",
-            [],
-            doc="Environment variables, each holding Apprise notification URLs (they carry credentials)",
-        ),
-        "events": Key(
-            "list[choice]",
-            list(NOTIFY_EVENTS),
-            choices=NOTIFY_EVENTS,
-            doc="When run sends a message: a check regressed, the tenant became not ready, the run failed",
-        ),
-    },
-}
-
-ATTESTATION_KEYS: dict[str, Key] = {
-    "check": Key("str", required=True, doc="Check id (or setting name)"),
-    "value": Key("bool", required=True, doc="The attested value"),
-    "by": Key("str", required=True, doc="Who attests"),
-    "date": Key("date", required=True, doc="When"),
-    "evidence": Key("str", doc="File path (hashed with SHA-256) or URL"),
-    "note": Key("str", doc="Free text"),
-}
-WAIVER_KEYS: dict[str, Key] = {
-    "check": Key("str", required=True, doc="Check id"),
-    "justification": Key("str", required=True, doc="Why the finding is accepted"),
-    "owner": Key("str", required=True, doc="Who owns the risk"),
-    "expires": Key("date", required=True, doc="Last day the waiver counts"),
-    "rows": Key(
-        "list[str]", [], doc="Evidence rows covered (values of the first column); empty: all"
-    ),
-}
-
-
+@dataclass(frozen=True, repr=False, eq=False)
 class Secrets:
     """Secret values read from the environment; never printed, compared or serialised."""
 
-    __slots__ = ("client_secret", "notify_urls", "password", "sign_passphrase", "tenant_code")
-
-    def __init__(
-        self,
-        password: str | None = None,
-        tenant_code: str | None = None,
-        client_secret: str | None = None,
-        *,
-        sign_passphrase: str | None = None,
-        notify_urls: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        self.password, self.tenant_code, self.client_secret = password, tenant_code, client_secret
-        #: The passphrase of ``[report] sign_key`` (``sign_passphrase_env``).
-        self.sign_passphrase = sign_passphrase
-        #: ``(environment variable, Apprise URLs)`` per ``[notify] urls_env`` entry.
-        self.notify_urls = notify_urls
+    password: str | None = None
+    tenant_code: str | None = None
+    client_secret: str | None = None
+    #: The passphrase of ``[report] sign_key`` (``sign_passphrase_env``).
+    sign_passphrase: str | None = field(default=None, kw_only=True)
+    #: ``(environment variable, Apprise URLs)`` per ``[notify] urls_env`` entry.
+    notify_urls: tuple[tuple[str, str], ...] = field(default=(), kw_only=True)
 
     def values(self) -> list[str]:
         """Every non-empty secret, for redaction."""
@@ -229,34 +83,36 @@ class Waiver:
     rows: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config:
-    """A validated config. Sections are plain dicts keyed as in ``SCHEMA``."""
+    """A validated config: typed, frozen sections (:mod:`audit.config_sections`)."""
 
-    tenant: dict[str, Any]
-    dropship: dict[str, Any]
-    requirements: dict[str, Any]
-    collect: dict[str, Any]
-    report: dict[str, Any]
-    notify: dict[str, Any] = field(default_factory=dict)
+    tenant: Tenant
+    dropship: Dropship
+    requirements: Requirements
+    collect: Collect
+    report: Report
+    notify: Notify
     attestations: list[Attestation] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
     secrets: Secrets = field(default_factory=Secrets)
     source: str = "<defaults>"
     base_dir: Path = field(default_factory=Path.cwd)
-    #: Every form of every secret of this config (and what the client learns while
-    #: collecting): the one redactor of this tenant's snapshot, results and reports.
-    redactor: Redactor = field(default_factory=Redactor, repr=False, compare=False)
+    #: Every form of every secret of this config, and what the client learns while
+    #: collecting: the one redactor of this tenant's snapshot, results and reports, a
+    #: child of :data:`audit.redact.PROCESS` (which scrubs every line printed).
+    redactor: Redactor = field(
+        default_factory=partial(Redactor, parent=PROCESS), repr=False, compare=False
+    )
     #: The loaded ``[report]`` signing key (:class:`audit.signing.SigningSetup`), or None.
     signing: Any = field(default=None, repr=False, compare=False)
 
     @property
     def token_url(self) -> str | None:
         """The OAuth token URL: explicit ``token_url``, else the region's."""
-        explicit = self.tenant.get("token_url")
-        if explicit:
-            return str(explicit)
-        region = self.tenant.get("region")
+        if self.tenant.token_url:
+            return self.tenant.token_url
+        region = self.tenant.region
         return REGION_TOKEN_URLS.get(region) if region else None
 
     def public_dict(self) -> dict[str, Any]:
@@ -310,18 +166,21 @@ def _env_secret(file: str, key: str, env_name: str | None, env: Mapping[str, str
     return value
 
 
-def _read_secrets(file: str, tenant: dict[str, Any], env: Mapping[str, str]) -> Secrets:
+def _login_secrets(
+    file: str, tenant: Mapping[str, Any], env: Mapping[str, str]
+) -> dict[str, str | None]:
+    """The password and API key (basic), or the client secret and optional API key (oauth)."""
     if tenant["auth"] == "basic":
         if not tenant.get("username"):
             raise ConfigError(
                 file, "tenant.username", 'missing; expected a string (auth = "basic")'
             )
-        return Secrets(
-            password=_env_secret(file, "tenant.password_env", tenant.get("password_env"), env),
-            tenant_code=_env_secret(
+        return {
+            "password": _env_secret(file, "tenant.password_env", tenant.get("password_env"), env),
+            "tenant_code": _env_secret(
                 file, "tenant.tenant_code_env", tenant.get("tenant_code_env"), env
             ),
-        )
+        }
     if not tenant.get("client_id"):
         raise ConfigError(file, "tenant.client_id", 'missing; expected a string (auth = "oauth")')
     if not tenant.get("token_url") and not tenant.get("region"):
@@ -331,15 +190,26 @@ def _read_secrets(file: str, tenant: dict[str, Any], env: Mapping[str, str]) -> 
     tenant_code = None
     if tenant.get("tenant_code_env"):
         tenant_code = _env_secret(file, "tenant.tenant_code_env", tenant["tenant_code_env"], env)
-    return Secrets(
-        client_secret=_env_secret(
+    return {
+        "client_secret": _env_secret(
             file, "tenant.client_secret_env", tenant.get("client_secret_env"), env
         ),
-        tenant_code=tenant_code,
-    )
+        "tenant_code": tenant_code,
+    }
 
 
-def _sign_passphrase(file: str, report: dict[str, Any], env: Mapping[str, str]) -> str | None:
+def _read_secrets(
+    file: str, sections: Mapping[str, Mapping[str, Any]], env: Mapping[str, str], need: bool
+) -> Secrets:
+    """Every secret the config names; without ``need`` (no collection) only the signing
+    key's passphrase, which ``evaluate`` needs too."""
+    login = _login_secrets(file, sections["tenant"], env) if need else {}
+    passphrase = _sign_passphrase(file, sections["report"], env)
+    urls = _notify_urls(file, sections["notify"], env) if need else ()
+    return Secrets(**login, sign_passphrase=passphrase, notify_urls=urls)
+
+
+def _sign_passphrase(file: str, report: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
     """The signing key's passphrase, read whenever signing is configured (``evaluate`` signs
     too); the key and certificate themselves are checked by :func:`audit.signing.check`."""
     if report.get("sign_cert") and not report.get("sign_key"):
@@ -351,7 +221,7 @@ def _sign_passphrase(file: str, report: dict[str, Any], env: Mapping[str, str]) 
 
 
 def _notify_urls(
-    file: str, notify: dict[str, Any], env: Mapping[str, str]
+    file: str, notify: Mapping[str, Any], env: Mapping[str, str]
 ) -> tuple[tuple[str, str], ...]:
     """``[notify] urls_env``: each variable must hold the target URLs (never the file)."""
     return tuple(
@@ -375,6 +245,27 @@ def _waivers(file: str, raw: Any, base: Path) -> list[Waiver]:
     return [Waiver(**{**item, "rows": tuple(item["rows"])}) for item in items]
 
 
+def _attestations(file: str, raw: Any, base: Path) -> list[Attestation]:
+    """The ``[[attestations]]``, a relative evidence file taken from beside the config."""
+    out = []
+    for item in _array_of_tables(file, "attestations", raw, ATTESTATION_KEYS, base):
+        evidence = item.get("evidence")
+        if evidence and "://" not in evidence and not Path(evidence).is_absolute():
+            item["evidence"] = str(base / evidence)
+        out.append(Attestation(**item))
+    return out
+
+
+def _redactor(secrets: Secrets, username: str | None) -> Redactor:
+    """This tenant's redactor: every secret of the config, and the Basic auth header's
+    ``base64(user:password)``; a child of :data:`~audit.redact.PROCESS`, so every line the
+    process prints is scrubbed of them too (and of all the client learns into it)."""
+    redactor = Redactor(secrets.values(), parent=PROCESS)
+    if secrets.password and username:
+        redactor.add_pair(username, secrets.password)
+    return redactor
+
+
 def parse_config(
     data: Mapping[str, Any],
     *,
@@ -393,34 +284,23 @@ def parse_config(
     sections = {
         name: _section(file, name, data.get(name), keys, base) for name, keys in SCHEMA.items()
     }
-    attestations = [
-        Attestation(**item)
-        for item in _array_of_tables(
-            file, "attestations", data.get("attestations"), ATTESTATION_KEYS, base
-        )
-    ]
+    attestations = _attestations(file, data.get("attestations"), base)
     waivers = _waivers(file, data.get("waivers"), base)
-    for i, att in enumerate(attestations):
-        if att.evidence and "://" not in att.evidence and not Path(att.evidence).is_absolute():
-            attestations[i] = Attestation(**{**att.__dict__, "evidence": str(base / att.evidence)})
-    secrets = _read_secrets(file, sections["tenant"], env) if need_secrets else Secrets()
-    secrets.sign_passphrase = _sign_passphrase(file, sections["report"], env)
-    if need_secrets:
-        secrets.notify_urls = _notify_urls(file, sections["notify"], env)
+    secrets = _read_secrets(file, sections, env, need_secrets)
     check_values(file, sections, attestations, secrets)
-    redactor = Redactor()
-    username = sections["tenant"].get("username")
-    for target in (redactor, PROCESS):  # this tenant's, and everything the process prints
-        target.add(*secrets.values())
-        if secrets.password and username:
-            target.add_pair(str(username), secrets.password)
+    redactor = _redactor(secrets, sections["tenant"].get("username"))
     signing = None
     if sections["report"].get("sign_key"):
         from audit.signing import load_signing
 
         signing = load_signing(file, sections["report"], secrets.sign_passphrase)
     return Config(
-        **sections,
+        tenant=Tenant(**sections["tenant"]),
+        dropship=Dropship(**sections["dropship"]),
+        requirements=Requirements(**sections["requirements"]),
+        collect=Collect(**sections["collect"]),
+        report=Report(**sections["report"]),
+        notify=Notify(**sections["notify"]),
         attestations=attestations,
         waivers=waivers,
         secrets=secrets,

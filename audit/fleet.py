@@ -168,7 +168,7 @@ def _prepare(paths: Sequence[Path], options: FleetOptions) -> list[TenantRun]:
         runs.append(run)
         try:
             run.config = load_config(path)
-            run.name = str(run.config.tenant["name"])
+            run.name = run.config.tenant.name
             validate_config_against(get_registry(), run.config)
             explicit = None
             if options.baseline is not None:
@@ -187,7 +187,7 @@ async def _collect_one(
 ) -> Snapshot:
     """Collect one tenant when the gate lets it (at most :data:`TENANTS_AT_ONCE` at a time)."""
     async with gate:
-        options.note(f"{run.slug}: collecting from {config.tenant['api_url']} ...")
+        options.note(f"{run.slug}: collecting from {config.tenant.api_url} ...")
         for warning in transport_warnings(config):
             options.warn(f"warning: {run.slug}: {warning}")
         return await pipeline.collect_async(
@@ -295,9 +295,7 @@ def _tenant_entry(run: TenantRun) -> dict[str, Any]:
         "slug": run.slug,
         "name": run.name,
         "config": str(run.config_path),
-        "api_host": (urlsplit(str(run.config.tenant["api_url"])).hostname or "")
-        if run.config
-        else "",
+        "api_host": (urlsplit(run.config.tenant.api_url).hostname or "") if run.config else "",
         "exit_code": run.exit_code,
         "problem": run.problem,
     }

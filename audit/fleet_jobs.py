@@ -87,7 +87,7 @@ def after_single_run(
     from audit.fleet import TenantRun, record_outcome
     from audit.pipeline import exit_code_for
 
-    run = TenantRun(path, "", str(config.tenant["name"]), out, config=config, results=results)
+    run = TenantRun(path, "", config.tenant.name, out, config=config, results=results)
     if isinstance(exc, AuditError):
         run.fail(exc.exit_code, str(exc))
     elif exc is not None:

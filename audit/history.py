@@ -16,7 +16,7 @@ either a folder of runs or a folder of such folders (one series per tenant).
 The trend is one row per run: status counts, readiness, score, waived and blocking counts,
 and how many checks were fixed, regressed or new since the run before it in the same series.
 It is written as ``trend.csv`` (pandas) and ``trend.html`` (self-contained, an inline SVG
-chart of the status counts per run and the table), by :mod:`reports.fleet`.
+chart of the status counts per run and the table), by :mod:`reports.trend`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The hooks a ws1-audit plugin may implement. Each spec's docstring is its contract.
 
 Plugins register through the entry-point group ``ws1_audit`` (``[project.entry-points.ws1_audit]``
-in their pyproject). Hooks receive a ``register`` callback rather than returning values, so
-the host validates every registration and knows which plugin made it. An implementation may
-accept fewer arguments than the spec names.
+in their pyproject) and import what they use from :mod:`audit.plugin`; the guide, with a
+worked example, is ``docs/plugins.md``. Hooks receive a ``register`` callback rather than
+returning values, so the host validates every registration and knows which plugin made it.
+An implementation may accept fewer arguments than the spec names.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def ws1_audit_register_checks(register: Callable[[Check], None]) -> None:
     """Call ``register(check)`` once per check this plugin provides.
 
-    ``check`` is an :class:`audit.checkapi.Check`. Its metadata is validated on registration;
-    an invalid check or a duplicate id is reported and the check becomes ``error``.
+    Called once per process, when the registry first loads, plugin by plugin. ``check`` is
+    an :class:`audit.plugin.Check`. Its metadata is validated on registration; an invalid
+    check or a duplicate id is reported and the check becomes ``error``.
     """
 
 
@@ -36,7 +38,8 @@ def ws1_audit_register_checks(register: Callable[[Check], None]) -> None:
 def ws1_audit_register_renderers(register: Callable[[Renderer], None]) -> None:
     """Call ``register(renderer)`` once per output format this plugin provides.
 
-    ``renderer`` is a :class:`reports.base.Renderer` (format name, file names, render function).
+    Called right after the checks registered. ``renderer`` is an :class:`audit.plugin.Renderer`
+    (format name, file names, render function); a nameless or duplicate one is reported.
     """
 
 
@@ -44,7 +47,8 @@ def ws1_audit_register_renderers(register: Callable[[Renderer], None]) -> None:
 async def ws1_audit_collect(context: CollectContext) -> None:
     """Optional extra collection for plugin checks. May be a coroutine function.
 
-    Use ``context.client`` (the same client, budget and recorder as the core collection, so
-    the requests land in the snapshot) and ``context.dropship_og``. Read your data back in
-    your check from ``inventory.extra[<purpose>]``.
+    Called once per collection, after the core collection. Use ``context.client`` (the same
+    client, budget and recorder as the core collection, so the requests land in the snapshot)
+    and ``context.dropship_og``. Read your data back in your check from
+    ``inventory.extra[<purpose>]``.
     """

@@ -1,7 +1,8 @@
 """The inventory: normalised pandas frames and typed scalars, built from a snapshot alone.
 
 Checks read only this. Its columns are the contract between the collector and the checks
-(``FRAME_COLUMNS``); the builder is :func:`audit.inventory_build.build_inventory`.
+(``FRAME_COLUMNS``); the builder is :func:`audit.inventory_build.build_inventory`. Checks
+read the frames as typed rows (:func:`audit.inventory_rows.rows`), each cell coerced once.
 
 Frames (one row per item; list-valued cells are Python lists):
 
@@ -118,6 +119,20 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Endpoints each frame comes from, as shown in evidence ("source"): from the catalogue.
 FRAME_SOURCES: dict[str, str] = catalogue.frame_sources()
+
+
+def frames_source(*names: str) -> str:
+    """The evidence source of several frames: each frame's endpoints, those an earlier frame
+    already named left out (``apps`` and ``app_assignments`` share the app details)."""
+    seen: set[str] = set()
+    parts = []
+    for name in names:
+        purposes = [e.purpose for e in catalogue.ENTRIES if name in e.frames]
+        fresh = [p for p in purposes if p not in seen]
+        seen.update(purposes)
+        if fresh:
+            parts.append(catalogue.sources(*fresh))
+    return ", ".join(parts)
 
 
 def empty_frame(name: str) -> pd.DataFrame:

@@ -208,8 +208,8 @@ def after_run(
     if not targets:
         return None
     alert = alert_for(
-        config.notify.get("events") or (),
-        name=str(config.tenant.get("name") or "tenant"),
+        config.notify.events,
+        name=config.tenant.name or "tenant",
         results=results,
         exit_code=exit_code,
         problem=scrub(problem) if problem else None,

@@ -86,22 +86,20 @@ def make_client(
     the time the client paces the tenant's quota by and waits with (backoff, Retry-After,
     quota windows, OAuth retries)."""
     tenant, limits = config.tenant, config.collect
-    verify: bool | str = (
-        str(tenant["ca_bundle"]) if tenant.get("ca_bundle") else bool(tenant["verify_tls"])
-    )
+    verify: bool | str = str(tenant.ca_bundle) if tenant.ca_bundle else tenant.verify_tls
     return UEMClient(
-        str(tenant["api_url"]),
+        tenant.api_url,
         auth_from_config(config),
         transport=transport,
-        concurrency=int(limits["concurrency"]),
-        timeout_s=float(limits["timeout_s"]),
-        retries=int(limits["retries"]),
-        request_budget=int(limits["request_budget"]),
-        quota_reserve=float(limits["quota_reserve"]),
-        quota_wait_s=float(limits["quota_wait_s"]),
+        concurrency=limits.concurrency,
+        timeout_s=limits.timeout_s,
+        retries=limits.retries,
+        request_budget=limits.request_budget,
+        quota_reserve=limits.quota_reserve,
+        quota_wait_s=limits.quota_wait_s,
         verify=verify,
         recorder=Recorder(redactor=config.redactor),
-        max_response_bytes=int(limits["max_response_mb"]) << 20,
+        max_response_bytes=limits.max_response_mb << 20,
         clock=clock,
         sleep=sleep,
     )
@@ -124,9 +122,9 @@ async def collect_async(
     raises CollectionError (:func:`require_an_answer`)."""
     registry = registry or get_registry()
     cache = None
-    if config.collect.get("cache_dir"):
-        scope = f"{config.tenant['api_url']}|{config.dropship['organization_group']}"
-        cache = ResponseCache(config.collect["cache_dir"], scope)
+    if config.collect.cache_dir:
+        scope = f"{config.tenant.api_url}|{config.dropship.organization_group}"
+        cache = ResponseCache(config.collect.cache_dir, scope)
     async with make_client(config, transport=transport, clock=clock, sleep=sleep) as client:
         collector = Collector(
             config, client, cache=cache, progress=progress, plugin_hook=registry.manager.hook
@@ -368,7 +366,7 @@ def run_tenant(
     outset = OutputSet(out, info.run_id)
     try:
         with outset:  # preflight and lock: before the first request
-            note(f"Collecting from {config.tenant['api_url']} ...")
+            note(f"Collecting from {config.tenant.api_url} ...")
             snapshot = collect(
                 config,
                 transport=transport,

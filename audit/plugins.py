@@ -12,8 +12,10 @@ each becomes a :class:`LoadProblem` that the runner reports as an ``error`` resu
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -49,10 +51,6 @@ class Registry:
     problems: list[LoadProblem] = field(default_factory=list)
 
 
-def _plugin_name(manager: pluggy.PluginManager, plugin: object) -> str:
-    return str(manager.get_name(plugin) or getattr(plugin, "__name__", repr(plugin)))
-
-
 def _entry_points() -> list[metadata.EntryPoint]:
     if os.environ.get("WS1_AUDIT_NO_ENTRYPOINTS") == "1":
         return []
@@ -84,75 +82,71 @@ def load_plugins(extra: tuple[Any, ...] = ()) -> Registry:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         registry.problems.append(LoadProblem("plugin_validation", "?", str(exc)))
-    _register_checks(registry)
-    _register_renderers(registry)
+    _call_register_hook(registry, "ws1_audit_register_checks", "checks", _accept_check)
+    _call_register_hook(registry, "ws1_audit_register_renderers", "renderers", _accept_renderer)
     return registry
 
 
-def _register_checks(registry: Registry) -> None:
+#: Validates one registered object and files it in the registry (or a problem):
+#: ``accept(registry, plugin_name, obj)``.
+Accept = Callable[[Registry, str, Any], None]
+
+
+def _call_register_hook(registry: Registry, hook: str, what: str, accept: Accept) -> None:
+    """Call a ``register`` hook through pluggy, one plugin at a time, in registration order.
+
+    Each plugin gets its own ``register`` callback, bound to its name, so every registration
+    is validated and attributed; calling plugins one by one means a plugin that raises is a
+    problem of its own and the others still register.
+    """
     manager = registry.manager
-    for impl in manager.hook.ws1_audit_register_checks.get_hookimpls():
-        plugin_name = impl.plugin_name
-
-        def register(check: Check, _plugin: str = plugin_name) -> None:
-            cid = getattr(getattr(check, "meta", None), "id", None) or f"{_plugin}_unnamed"
-            try:
-                if not isinstance(check, Check):
-                    raise CheckDefinitionError(
-                        f"{_plugin} registered {type(check).__name__}, not a Check"
-                    )
-                check.meta.validate()
-            except CheckDefinitionError as exc:
-                registry.problems.append(LoadProblem(str(cid), _plugin, str(exc)))
-                return
-            if cid in registry.checks:
-                registry.problems.append(
-                    LoadProblem(
-                        f"{cid}__duplicate_{_plugin}",
-                        _plugin,
-                        f"duplicate check id {cid!r}: already registered by {registry.check_plugins[cid]}",
-                    )
-                )
-                return
-            registry.checks[cid] = check
-            registry.check_plugins[cid] = _plugin
-
+    plugins = [(name, p) for name, p in manager.list_name_plugin() if p is not None]
+    for name, plugin in plugins:
+        others = [p for _, p in plugins if p is not plugin]
+        call = manager.subset_hook_caller(hook, remove_plugins=others)
         try:
-            impl.function(register=register)
-        except Exception as exc:
+            call(register=functools.partial(accept, registry, name))
+        except Exception as exc:  # a plugin's registration must not stop the run
             registry.problems.append(
-                LoadProblem(
-                    f"plugin_{plugin_name}", plugin_name, f"registering checks failed: {exc}"
-                )
+                LoadProblem(f"plugin_{name}", name, f"registering {what} failed: {exc}")
             )
 
 
-def _register_renderers(registry: Registry) -> None:
-    for impl in registry.manager.hook.ws1_audit_register_renderers.get_hookimpls():
-        plugin_name = impl.plugin_name
-
-        def register(renderer: Renderer, _plugin: str = plugin_name) -> None:
-            name = getattr(renderer, "name", None)
-            if not isinstance(name, str) or not name:
-                registry.problems.append(
-                    LoadProblem(f"renderer_{_plugin}", _plugin, "renderer without a name")
-                )
-                return
-            if name in registry.renderers:
-                registry.problems.append(
-                    LoadProblem(f"renderer_{name}", _plugin, f"duplicate renderer {name!r}")
-                )
-                return
-            registry.renderers[name] = renderer
-
-        try:
-            impl.function(register=register)
-        except Exception as exc:
-            registry.problems.append(
-                LoadProblem(
-                    f"plugin_{plugin_name}", plugin_name, f"registering renderers failed: {exc}"
-                )
+def _accept_check(registry: Registry, plugin: str, check: Check) -> None:
+    cid = getattr(getattr(check, "meta", None), "id", None) or f"{plugin}_unnamed"
+    try:
+        if not isinstance(check, Check):
+            raise CheckDefinitionError(f"{plugin} registered {type(check).__name__}, not a Check")
+        check.meta.validate()
+    except CheckDefinitionError as exc:
+        registry.problems.append(LoadProblem(str(cid), plugin, str(exc)))
+        return
+    if cid in registry.checks:
+        registry.problems.append(
+            LoadProblem(
+                f"{cid}__duplicate_{plugin}",
+                plugin,
+                f"duplicate check id {cid!r}: already registered by {registry.check_plugins[cid]}",
             )
+        )
+        return
+    registry.checks[cid] = check
+    registry.check_plugins[cid] = plugin
+
+
+def _accept_renderer(registry: Registry, plugin: str, renderer: Renderer) -> None:
+    name = getattr(renderer, "name", None)
+    if not isinstance(name, str) or not name:
+        registry.problems.append(
+            LoadProblem(f"renderer_{plugin}", plugin, "renderer without a name")
+        )
+        return
+    if name in registry.renderers:
+        registry.problems.append(
+            LoadProblem(f"renderer_{name}", plugin, f"duplicate renderer {name!r}")
+        )
+        return
+    registry.renderers[name] = renderer
 
 
 _cached: Registry | None = None

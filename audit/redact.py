@@ -18,9 +18,13 @@ too, recursively: :meth:`Redactor.redact`), so no escape in the raw text hides a
 nothing to find. Text (error messages, non-JSON bodies, every output file written through
 :func:`audit.fileio.write_atomic`) is scrubbed with :meth:`Redactor.scrub`.
 
-:data:`PROCESS` is the process-wide redactor: the config registers its secrets there
-(:func:`register_secret`), so does the client for each token and each secret found in an
-answer, and every line printed (:func:`printable`) and file written is scrubbed with it.
+:data:`PROCESS` is the process-wide redactor: every line printed (:func:`printable`) and
+file written is scrubbed with it. Each config builds one redactor of its tenant
+(``config.redactor``, a child of :data:`PROCESS`: whatever it learns, :data:`PROCESS` learns
+too) with every secret of the config; the collection's recorder is handed that one and
+learns the tokens and the secrets found in answers into it, so the snapshot, the results
+and every printed error know the same secrets. :func:`register_secret` teaches
+:data:`PROCESS` alone (a token of a client built without a config).
 """
 
 from __future__ import annotations
@@ -98,8 +102,12 @@ def byte_forms(secret: str) -> set[bytes]:
 class Redactor:
     """Secret values and their forms; replaces them with ``[REDACTED]`` in text and data."""
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+    def __init__(
+        self, secrets: Iterable[str | None] = (), *, parent: Redactor | None = None
+    ) -> None:
         self._lock = threading.Lock()
+        #: Learns every secret this one learns (a tenant's redactor teaches :data:`PROCESS`).
+        self.parent = parent
         self._secrets: set[str] = set()
         self._short: frozenset[str] = frozenset()
         self._patterns: tuple[str, ...] = ()
@@ -124,6 +132,8 @@ class Redactor:
                         new.append(candidate)
             if new:
                 self._rebuild()
+        if new and self.parent is not None:
+            self.parent.add(*new)
         return new
 
     def add_pair(self, username: str, password: str) -> None:
@@ -233,11 +243,6 @@ PROCESS = Redactor()
 def register_secret(value: str | None) -> None:
     """Remember a secret value process-wide (every form of it is scrubbed from output)."""
     PROCESS.add(value)
-
-
-def register_basic_pair(username: str, password: str) -> None:
-    """Register the base64 of ``user:password`` too: it is what Basic auth sends."""
-    PROCESS.add_pair(username, password)
 
 
 def scrub(text: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from audit.config import DEFAULT_FORMATS, Config
+from audit.config import Config
+from audit.config_keys import DEFAULT_FORMATS
 from audit.inventory import Inventory
 from audit.snapshot import Snapshot
 from audit.vocabulary import (

@@ -1,14 +1,15 @@
 """The commented config template that ``ws1-audit init`` writes, generated from the schema.
 
-Generated from :data:`audit.config.SCHEMA` so that the template can never document a key
-the loader does not accept, or miss one it does.
+Generated from :data:`audit.config_keys.SCHEMA` so that the template can never document a key
+the loader does not accept, or miss one it does; so is the README's "Configuration
+reference" table (:func:`config_reference`, which the tests hold the README to).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from audit.config import ATTESTATION_KEYS, SCHEMA, WAIVER_KEYS, Key
+from audit.config_keys import ATTESTATION_KEYS, SCHEMA, WAIVER_KEYS, Key
 from audit.uem.catalogue import REGION_TOKEN_URLS
 
 _EXAMPLES: dict[str, Any] = {
@@ -124,3 +125,18 @@ def config_template() -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def config_reference() -> str:
+    """The README's configuration reference: one Markdown table row per key of the schema."""
+    groups = [(f"{section}.", keys) for section, keys in SCHEMA.items()]
+    groups += [("[[attestations]] ", ATTESTATION_KEYS), ("[[waivers]] ", WAIVER_KEYS)]
+    lines = ["| key | type | default | required | meaning |", "|---|---|---|---|---|"]
+    for prefix, keys in groups:
+        for name, key in keys.items():
+            default = "" if key.default in (None, "", []) else f"`{_toml(key.default)}`"
+            required = "yes" if key.required else ""
+            lines.append(
+                f"| `{prefix}{name}` | {key.expected()} | {default} | {required} | {key.doc} |"
+            )
+    return "\n".join(lines)

@@ -62,15 +62,15 @@ def validate_attestations(registry: Registry, config: Config) -> None:
 
 def plain_http(config: Config) -> bool:
     """Whether this config talks to the tenant (or its token URL) over plain http://."""
-    urls = (config.tenant.get("api_url"), config.token_url)
+    urls = (config.tenant.api_url, config.token_url)
     return any(str(u or "").lower().startswith("http://") for u in urls)
 
 
 def transport_warnings(config: Config) -> list[str]:
     """What every run and collect with ``config`` warns about on stderr (and records)."""
     out = []
-    if not config.tenant.get("verify_tls", True):
+    if not config.tenant.verify_tls:
         out.append(TLS_OFF)
     if plain_http(config):
-        out.append(plain_http_warning(urlsplit(str(config.tenant["api_url"])).hostname))
+        out.append(plain_http_warning(urlsplit(config.tenant.api_url).hostname))
     return out

@@ -15,8 +15,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
-from audit.hookspecs import hookimpl
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome, hookimpl
 
 #: The built-in check ids, in the order of DESIGN.md's table.
 BUILTIN_CHECKS: tuple[str, ...] = (

@@ -7,14 +7,12 @@ Conventions every built-in check follows:
   (:func:`gap_outcome`). A violation already visible in the data that *was* read is still
   reported as ``fail`` (a finding must never hide behind an incomplete read); the summary
   then says the read was incomplete.
-- **Shapes.** Cells are read through :func:`as_list`, :func:`flag`, :func:`key` and
-  :func:`text`, which accept the plausible forms (None, NaN, lists, numpy arrays, ids as
-  int or str) and raise :class:`ShapeError` on anything else; :func:`guarded` turns a
-  ShapeError (or a KeyError/TypeError/ValueError/AttributeError met on the data) into an
-  ``error`` outcome that says what was unexpected, so a check never crashes the run.
+- **Shapes.** Frames are read as typed rows (``audit.inventory_rows.rows``), whose cells
+  were coerced once; a cell no row can hold raises ``ShapeError`` there, and the runner's
+  guard makes it the check's ``error`` (a check never catches it itself).
 - **Evidence.** Every table names its ``source`` (an endpoint of the catalogue,
   ``audit/uem/catalogue.py``, through ``FRAME_SOURCES`` or :func:`source`; the config; or
-  "attestation"); cells are JSON scalars (text via :func:`text`, booleans, integers, None).
+  "attestation"); cells are JSON scalars (text, booleans, integers, None).
 - **Permissions.** A gap of kind ``permission`` (a 403 on that endpoint) makes the
   ``error`` say which permission the API account's admin role lacks, and its remediation
   how to grant it.
@@ -22,15 +20,13 @@ Conventions every built-in check follows:
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
-from audit.checkapi import (
+from audit.inventory import Gap, Inventory
+from audit.inventory_rows import Key, ShapeError, SmartGroup, as_list, fold, is_missing, rows
+from audit.plugin import (
     CheckContext,
     CheckMeta,
     Evidence,
@@ -39,7 +35,6 @@ from audit.checkapi import (
     attestation_record,
     decide_by_attestation,
 )
-from audit.inventory import FRAME_COLUMNS, Gap, Inventory
 from audit.uem import catalogue
 from audit.uem.catalogue import sources as source
 
@@ -85,101 +80,6 @@ PATH_INTERNAL_APPS = "Resources > Apps > Native > Internal"
 def steps(*texts: str) -> tuple[str, ...]:
     """Remediation steps numbered "1. ...", "2. ..." in order."""
     return tuple(f"{i}. {t}" for i, t in enumerate(texts, start=1))
-
-
-# -- reading cells defensively --------------------------------------------------------------
-
-
-class ShapeError(ValueError):
-    """The inventory holds a value of a shape the check cannot read."""
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN, pd.NA or NaT (containers are never "missing")."""
-    if value is None:
-        return True
-    if isinstance(value, (list, tuple, dict, set, str)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def as_list(value: Any, what: str = "value") -> list[Any]:
-    """A list-valued cell as a list: missing is empty, a lone scalar is one item."""
-    if is_missing(value):
-        return []
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return list(value)
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        out = value.tolist()
-        return out if isinstance(out, list) else [out]
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return [value]
-    raise ShapeError(f"{what}: expected a list, got {type(value).__name__} {value!r:.80}")
-
-
-def flag(value: Any, what: str = "value") -> bool | None:
-    """A boolean cell: True/False, or None when missing; text "true"/"false" is accepted."""
-    if is_missing(value):
-        return None
-    if isinstance(value, bool):
-        return value
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-        if isinstance(value, bool):
-            return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
-        return value.strip().lower() in ("true", "yes", "1")
-    raise ShapeError(f"{what}: expected true or false, got {type(value).__name__} {value!r:.80}")
-
-
-def key(value: Any) -> str | None:
-    """An id as comparable text ("12" for 12, 12.0 and " 12 "); None when missing."""
-    if is_missing(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value).strip() or None
-    raise ShapeError(f"expected an id, got {type(value).__name__} {value!r:.80}")
-
-
-def text(value: Any) -> str:
-    """A cell as display text ("" when missing; lists joined with ", ")."""
-    if is_missing(value):
-        return ""
-    if isinstance(value, (list, tuple, set)) or (
-        hasattr(value, "tolist") and not isinstance(value, str)
-    ):
-        return ", ".join(text(v) for v in as_list(value))
-    return str(value)
-
-
-def fold(value: Any) -> str:
-    """Display text folded for case-insensitive comparison."""
-    return text(value).strip().casefold()
-
-
-def frame(inv: Inventory, name: str) -> pd.DataFrame:
-    """An inventory frame, checked to be a DataFrame carrying the contract's columns."""
-    df = getattr(inv, name, None)
-    if not isinstance(df, pd.DataFrame):
-        raise ShapeError(f"inventory.{name} is {type(df).__name__}, not a table")
-    missing = [c for c in FRAME_COLUMNS[name] if c not in df.columns]
-    if missing:
-        raise ShapeError(f"inventory.{name} lacks column(s) {', '.join(missing)}")
-    return df
-
-
-def records(inv: Inventory, name: str) -> list[dict[str, Any]]:
-    """The rows of an inventory frame as dicts."""
-    return [{str(k): v for k, v in row.items()} for row in frame(inv, name).to_dict("records")]
 
 
 # -- configuration --------------------------------------------------------------------------
@@ -286,30 +186,6 @@ def error(summary: str, problem: str, detail: str, source: str) -> Outcome:
     return Outcome("error", summary, Evidence(["Problem", "Detail"], [[problem, detail]], source))
 
 
-def guarded(
-    source: str,
-) -> Callable[[Callable[[CheckContext], Outcome]], Callable[[CheckContext], Outcome]]:
-    """Turn an unexpected data shape met by ``evaluate`` into an ``error`` outcome."""
-
-    def wrap(evaluate: Callable[[CheckContext], Outcome]) -> Callable[[CheckContext], Outcome]:
-        @functools.wraps(evaluate)
-        def run(ctx: CheckContext) -> Outcome:
-            try:
-                return evaluate(ctx)
-            except (ShapeError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-                detail = str(exc) if isinstance(exc, ShapeError) else f"{type(exc).__name__}: {exc}"
-                return error(
-                    f"Unexpected data shape; the check could not decide ({detail}).",
-                    "unexpected data shape",
-                    detail,
-                    source,
-                )
-
-        return run
-
-    return wrap
-
-
 # -- attestations ---------------------------------------------------------------------------
 
 
@@ -378,17 +254,16 @@ class DropShipGroups:
     def __bool__(self) -> bool:
         return bool(self.ids or self.names)
 
-    def matches(self, sg_id: Any, sg_name: Any) -> bool:
+    def matches(self, sg_id: Key, sg_name: str) -> bool:
         """True when the reference names a Drop Ship smart group."""
-        k = key(sg_id)
-        if k is not None:
-            return k in self.ids
+        if sg_id is not None:
+            return sg_id in self.ids
         return bool(fold(sg_name)) and fold(sg_name) in self.names
 
-    def label(self, sg_id: Any, sg_name: Any) -> str:
+    def label(self, sg_id: Key, sg_name: str) -> str:
         """A display name for a smart group reference."""
-        name = text(sg_name) or self.labels.get(key(sg_id) or "", "")
-        return f"{name} ({key(sg_id)})" if name and key(sg_id) else name or text(sg_id)
+        name = sg_name or self.labels.get(sg_id or "", "")
+        return f"{name} ({sg_id})" if name and sg_id else name or sg_id or ""
 
     def describe(self) -> str:
         """The groups' names for a summary."""
@@ -397,16 +272,16 @@ class DropShipGroups:
 
 def dropship_groups(inv: Inventory) -> DropShipGroups:
     """The Drop Ship smart groups of the inventory (``is_dropship``)."""
-    frame(inv, "smart_groups")
     groups = DropShipGroups()
-    for row in inv.dropship_smart_groups().to_dict("records"):
-        name = text(row.get("name"))
-        for ident in (key(row.get("id")), key(row.get("uuid"))):
+    for sg in rows(inv, SmartGroup):
+        if not sg.is_dropship:
+            continue
+        for ident in (sg.id, sg.uuid):
             if ident:
                 groups.ids.add(ident)
-                groups.labels[ident] = name or ident
-        if name:
-            groups.names.add(name.casefold())
+                groups.labels[ident] = sg.name or ident
+        if sg.name:
+            groups.names.add(sg.name.casefold())
     return groups
 
 

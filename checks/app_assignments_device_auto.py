@@ -21,18 +21,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.inventory_rows import AppAssignment, rows
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     PATH_INTERNAL_APPS,
     REF_DSP_ONLINE,
     REF_WIN32_INSTALL_BEHAVIOR,
+    DropShipGroups,
     dropship_groups,
     gap_outcome,
-    guarded,
-    records,
     steps,
-    text,
 )
 
 SOURCE = FRAME_SOURCES["app_assignments"]
@@ -65,11 +64,21 @@ META = CheckMeta(
 )
 
 
-def _norm(value: Any) -> str:
-    return re.sub(r"[\s_\-]", "", text(value)).casefold()
+def _norm(value: str) -> str:
+    return re.sub(r"[\s_\-]", "", value).casefold()
 
 
-@guarded(SOURCE)
+def _row(a: AppAssignment, groups: DropShipGroups) -> list[Any]:
+    return [
+        a.app_name,
+        a.app_version,
+        groups.label(a.smart_group_id, a.smart_group_name),
+        a.push_mode or None,
+        a.install_context or None,
+        a.endpoint or SOURCE,
+    ]
+
+
 def evaluate(ctx: CheckContext) -> Outcome:
     """Judge each assignment to a Drop Ship smart group."""
     inv = ctx.inventory
@@ -77,24 +86,16 @@ def evaluate(ctx: CheckContext) -> Outcome:
     bad: list[list[Any]] = []
     unknown: list[list[Any]] = []
     good: list[list[Any]] = []
-    for a in records(inv, "app_assignments"):
-        if not groups.matches(a.get("smart_group_id"), a.get("smart_group_name")):
+    for a in rows(inv, AppAssignment):
+        if not groups.matches(a.smart_group_id, a.smart_group_name):
             continue
-        mode, context = _norm(a.get("push_mode")), _norm(a.get("install_context"))
-        row = [
-            text(a.get("app_name")),
-            text(a.get("app_version")),
-            groups.label(a.get("smart_group_id"), a.get("smart_group_name")),
-            text(a.get("push_mode")) or None,
-            text(a.get("install_context")) or None,
-            text(a.get("endpoint")) or SOURCE,
-        ]
+        mode, context = _norm(a.push_mode), _norm(a.install_context)
         if mode in ON_DEMAND or context in USER:
-            bad.append(row)
+            bad.append(_row(a, groups))
         elif mode in AUTO and context in DEVICE:
-            good.append(row)
+            good.append(_row(a, groups))
         else:
-            unknown.append(row)
+            unknown.append(_row(a, groups))
     incomplete = gap_outcome(
         inv, "apps", "app_detail", "smart_groups", "smart_group", what="every app assignment"
     )

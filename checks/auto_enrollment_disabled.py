@@ -9,12 +9,11 @@ true: enabled, fails). The newest of the two counts. Without one the check is ``
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Outcome
+from audit.plugin import Check, CheckContext, CheckMeta, Outcome
 from checks._common import (
     PATH_AUTO_ENROLLMENT,
     REF_DSP_ONLINE,
     decide_with_inverted_alias,
-    guarded,
     steps,
 )
 
@@ -39,7 +38,6 @@ META = CheckMeta(
 )
 
 
-@guarded("attestation")
 def evaluate(ctx: CheckContext) -> Outcome:
     """Settled by an attestation (direct, or of the setting itself); manual without one."""
     return decide_with_inverted_alias(ctx, META, "Auto Enrollment disabled", inverted=META.settings)

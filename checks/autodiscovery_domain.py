@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
+from audit.inventory_rows import dropship_og, fold, text
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from checks._common import (
     DISCOVERY,
     PATH_AUTHENTICATION,
@@ -26,11 +27,8 @@ from checks._common import (
     REF_ENROLLMENT_SETTINGS,
     dropship,
     error,
-    fold,
-    guarded,
     manual,
     steps,
-    text,
 )
 
 SETTING = "the email domain registered for autodiscovery at the customer OG"
@@ -102,7 +100,15 @@ def _lookup(ctx: CheckContext) -> Outcome:
             f"status = {status!r}",
             source,
         )
-    expected = text((inv.dropship_og or {}).get("group_id")) or text(cfg.get("organization_group"))
+    return _compare(ctx, found, domain, status, source)
+
+
+def _compare(
+    ctx: CheckContext, found: dict[str, Any], domain: str, status: int, source: str
+) -> Outcome:
+    """The discovery service's answer against the Drop Ship OG's GroupId."""
+    og = dropship_og(ctx.inventory)
+    expected = (og.group_id if og else "") or text(dropship(ctx).get("organization_group"))
     answered = text(found.get("group_id"))
     evidence = Evidence(
         ["Domain", "HTTP status", "GroupId answered", "Expected GroupId (Drop Ship OG)"],
@@ -145,7 +151,6 @@ def _lookup(ctx: CheckContext) -> Outcome:
     )
 
 
-@guarded(DISCOVERY)
 def evaluate(ctx: CheckContext) -> Outcome:
     """An attestation overrides the discovery lookup."""
     return decide_by_attestation(

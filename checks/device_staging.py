@@ -7,8 +7,8 @@ UEM API shows. Attestation names: ``device_staging``, alias ``generic_ppkg_stagi
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Outcome, decide_by_attestation
-from checks._common import PATH_STAGING, REF_DSP_ONLINE, guarded, manual, steps
+from audit.plugin import Check, CheckContext, CheckMeta, Outcome, decide_by_attestation
+from checks._common import PATH_STAGING, REF_DSP_ONLINE, manual, steps
 
 SETTING = "staging with the generic PPKG, unattend.xml and Sysprep"
 
@@ -37,7 +37,6 @@ META = CheckMeta(
 )
 
 
-@guarded("attestation")
 def evaluate(ctx: CheckContext) -> Outcome:
     """Settled by an attestation; manual without one."""
     return decide_by_attestation(

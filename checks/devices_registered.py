@@ -34,23 +34,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.inventory_rows import Registration, ShapeError, rows
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.scope import is_dropship_token
 from audit.uem.catalogue import sources
 from checks._common import (
     PATH_ENROLLMENT_STATUS,
     REF_DSP_ONLINE,
-    ShapeError,
-    as_list,
     configured_tags,
-    fold,
     gap_outcome,
     gaps,
-    guarded,
-    records,
     steps,
-    text,
 )
 
 SOURCE = FRAME_SOURCES["registrations"]
@@ -133,26 +128,18 @@ def _with_sync(outcome: Outcome, sync: Sync) -> Outcome:
     return outcome
 
 
-def _enrolled(status: Any) -> bool:
-    s = fold(status).replace(" ", "")
+def _enrolled(status: str) -> bool:
+    s = status.strip().casefold().replace(" ", "")
     return "enrolled" in s and "unenrolled" not in s and "notenrolled" not in s
 
 
-def _row(r: dict[str, Any], has: bool | None) -> list[Any]:
-    tags = r.get("tags")
-    shown = "(not read)" if tags is None else ", ".join(text(t) for t in as_list(tags))
-    return [
-        text(r.get("serial")),
-        text(r.get("name")),
-        text(r.get("model")),
-        shown,
-        text(r.get("enrollment_status")),
-        has,
-    ]
+def _row(r: Registration, has: bool | None) -> list[Any]:
+    shown = "(not read)" if r.tags is None else ", ".join(r.tags)
+    return [r.serial, r.name, r.model, shown, r.enrollment_status, has]
 
 
-def _counts(regs: list[dict[str, Any]], tagged: int, unread: int) -> str:
-    enrolled = sum(1 for r in regs if _enrolled(r.get("enrollment_status")))
+def _counts(regs: list[Registration], tagged: int, unread: int) -> str:
+    enrolled = sum(1 for r in regs if _enrolled(r.enrollment_status))
     read = f"; tags read from {len(regs) - unread} of {len(regs)} token details" if unread else ""
     return (
         f"{len(regs)} registered, {enrolled} enrolled, {len(regs) - enrolled} pending; "
@@ -178,7 +165,6 @@ def _undecided(ctx: CheckContext, counts: str, rows: list[list[Any]]) -> Outcome
     )
 
 
-@guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
     """The tag verdict, then the last OEM sync: stated, and a warning when it is stale."""
     sync = _sync(ctx)
@@ -202,20 +188,15 @@ def _tag_verdict(ctx: CheckContext) -> Outcome:
     if gap is not None:
         return gap
     wanted = {t.casefold() for t in configured_tags(ctx)}
-    regs = [
-        r
-        for r in records(inv, "registrations")
-        if is_dropship_token(text(r.get("token_type")) or None)
-    ]
+    regs = [r for r in rows(inv, Registration) if is_dropship_token(r.token_type or None)]
     tagged: list[list[Any]] = []
     untagged: list[list[Any]] = []
     unread: list[list[Any]] = []
     for r in regs:
-        if r.get("tags") is None:
+        if r.tags is None:
             unread.append(_row(r, None))
             continue
-        tags = [text(t) for t in as_list(r.get("tags"), "registrations.tags")]
-        has = any(t.casefold() in wanted for t in tags)
+        has = any(t.casefold() in wanted for t in r.tags)
         (tagged if has else untagged).append(_row(r, has))
     counts = _counts(regs, len(tagged), len(unread))
     if not regs:
@@ -246,7 +227,12 @@ def _tag_verdict(ctx: CheckContext) -> Outcome:
             f"{'; the rest were not read: the verdict was decided' if unread else ''}).",
             Evidence(DEVICE_COLUMNS, untagged + tagged + unread, SOURCE),
         )
-    enrolled = sum(1 for r in regs if _enrolled(r.get("enrollment_status")))
+    return _all_tagged(regs, tagged, counts)
+
+
+def _all_tagged(regs: list[Registration], tagged: list[list[Any]], counts: str) -> Outcome:
+    """``pass``: the counts of all registered devices and of those with a Drop Ship tag."""
+    enrolled = sum(1 for r in regs if _enrolled(r.enrollment_status))
     tagged_enrolled = len([r for r in tagged if _enrolled(r[4])])
     return Outcome(
         "pass",

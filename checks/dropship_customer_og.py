@@ -12,7 +12,8 @@ registered at this same OG is the autodiscovery_domain check's question.
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
+from audit.inventory_rows import dropship_og, text
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     OG_SEARCH,
     PATH_STAGING,
@@ -20,9 +21,7 @@ from checks._common import (
     dropship,
     error,
     gap_outcome,
-    guarded,
     steps,
-    text,
 )
 
 META = CheckMeta(
@@ -51,7 +50,6 @@ META = CheckMeta(
 COLUMNS = ["GroupId", "Name", "UUID", "LocationGroupType"]
 
 
-@guarded(OG_SEARCH)
 def evaluate(ctx: CheckContext) -> Outcome:
     """The Drop Ship OG's type must be Customer."""
     inv = ctx.inventory
@@ -59,7 +57,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
     if gap is not None:
         return gap
     wanted = text(dropship(ctx).get("organization_group"))
-    og = inv.dropship_og
+    og = dropship_og(inv)
     if og is None:
         candidates = inv.og_search_candidates
         if not isinstance(candidates, list):
@@ -80,20 +78,8 @@ def evaluate(ctx: CheckContext) -> Outcome:
             "other group(s).",
             Evidence(COLUMNS, rows, OG_SEARCH),
         )
-    if not isinstance(og, dict):
-        return error(
-            "The Drop Ship OG was recorded in an unexpected shape.",
-            "unexpected OG record",
-            f"{type(og).__name__}",
-            OG_SEARCH,
-        )
-    kind = text(og.get("type"))
-    evidence = Evidence(
-        COLUMNS,
-        [[text(og.get("group_id")), text(og.get("name")), text(og.get("uuid")), kind]],
-        OG_SEARCH,
-    )
-    name = text(og.get("name")) or text(og.get("group_id"))
+    kind, name = og.type, og.label
+    evidence = Evidence(COLUMNS, [[og.group_id, og.name, og.uuid, kind]], OG_SEARCH)
     if not kind:
         return Outcome(
             "error",

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checkapi import (
+from audit.inventory import FRAME_SOURCES
+from audit.inventory_rows import DropShipOG, Registration, dropship_og, fold, rows, text
+from audit.plugin import (
     Check,
     CheckContext,
     CheckMeta,
@@ -33,21 +35,16 @@ from audit.checkapi import (
     attestation_record,
     decide_by_attestation,
 )
-from audit.inventory import FRAME_SOURCES
 from audit.scope import is_dropship_token
 from audit.uem.catalogue import sources
 from checks._common import (
     PATH_STAGING,
     REF_DSP_ONLINE,
     dropship,
-    fold,
     gap_outcome,
     gaps,
-    guarded,
     manual,
-    records,
     steps,
-    text,
 )
 
 SOURCE = sources("dropship_settings")
@@ -90,9 +87,9 @@ def _yes(value: Any) -> str:
 def _from_api(ctx: CheckContext, settings: dict[str, Any]) -> Outcome:
     """The verdict of the settings read from the API (then weighed against an attestation)."""
     inv = ctx.inventory
-    og = inv.dropship_og or {}
-    name = text(og.get("name")) or text(og.get("group_id"))
-    customer = fold(og.get("type")) == "customer"
+    og = dropship_og(inv) or DropShipOG(None, "", "", "", "")
+    name = og.label
+    customer = og.type.strip().casefold() == "customer"
     enabled = settings["enabled"] is True
     others = [s for s in settings["sub_ogs"] if s.get("enabled") is True]
     username = settings.get("username")
@@ -101,7 +98,7 @@ def _from_api(ctx: CheckContext, settings: dict[str, Any]) -> Outcome:
     if wanted and username is not None and wanted.casefold() != username.strip().casefold():
         note = f" (staging username '{username}', not the configured '{wanted}')"
     own = "" if enabled and customer else ("not the customer OG" if enabled else "disabled")
-    rows = [[name, text(og.get("type")), _yes(settings["enabled"]), username or "", own]]
+    rows = [[name, og.type, _yes(settings["enabled"]), username or "", own]]
     rows += [
         [text(s.get("name")) or text(s.get("uuid")), "below the Drop Ship OG", "yes", "", "enabled"]
         for s in others
@@ -112,7 +109,7 @@ def _from_api(ctx: CheckContext, settings: dict[str, Any]) -> Outcome:
         summary = f"Drop Ship Provisioning is disabled at the Drop Ship OG {name}{also}{note}."
         return Outcome("fail", summary, Evidence(COLUMNS, rows, SOURCE))
     if not customer or others:
-        kind = text(og.get("type")) or "unknown-type"
+        kind = og.type or "unknown-type"
         where = [] if customer else [f"{name} (a {kind} OG, not the customer OG)"]
         where += [f"{elsewhere} below the Drop Ship OG"] if others else []
         return Outcome(
@@ -166,14 +163,14 @@ def _fallback(ctx: CheckContext, why: str, old_console: bool) -> Outcome:
         gap = gap_outcome(inv, "registrations", what="the devices registered for Drop Ship")
         if gap is not None:
             return gap
-        og_uuid = fold((inv.dropship_og or {}).get("uuid"))
-        rows = [
+        og_uuid = fold((dropship_og(inv) or DropShipOG(None, "", "", "", "")).uuid)
+        found = [
             r
-            for r in records(inv, "registrations")
-            if (not og_uuid or fold(r.get("og_uuid")) in ("", og_uuid))
-            and is_dropship_token(text(r.get("token_type")) or None)
+            for r in rows(inv, Registration)
+            if (not og_uuid or r.og_uuid.strip().casefold() in ("", og_uuid))
+            and is_dropship_token(r.token_type or None)
         ]
-        if not rows:
+        if not found:
             return manual(
                 META,
                 SETTING,
@@ -182,18 +179,18 @@ def _fallback(ctx: CheckContext, why: str, old_console: bool) -> Outcome:
             )
         return Outcome(
             "pass",
-            f"{why}. Inferred, not attested: {len(rows)} device(s) are registered for Drop "
+            f"{why}. Inferred, not attested: {len(found)} device(s) are registered for Drop "
             "Ship in the OG, which needs Drop Ship enabled; record an attestation to confirm.",
             Evidence(
                 ["Serial", "Name", "Tags", "Enrollment status"],
                 [
                     [
-                        text(r.get("serial")),
-                        text(r.get("name")),
-                        "(not read)" if r.get("tags") is None else text(r.get("tags")),
-                        text(r.get("enrollment_status")),
+                        r.serial,
+                        r.name,
+                        "(not read)" if r.tags is None else ", ".join(r.tags),
+                        r.enrollment_status,
                     ]
-                    for r in rows
+                    for r in found
                 ],
                 TOKENS,
             ),
@@ -205,7 +202,6 @@ def _fallback(ctx: CheckContext, why: str, old_console: bool) -> Outcome:
     return decided
 
 
-@guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
     """The settings from the API; the attestation (and older evidence) where unreadable."""
     inv = ctx.inventory

@@ -10,17 +10,15 @@ parent OGs; a tag visible at the OG counts, as the console also offers inherited
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.inventory_rows import Tag, rows
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     PATH_TAGS,
     REF_DSP_ONLINE,
     configured_tags,
     gap_outcome,
-    guarded,
-    records,
     steps,
-    text,
 )
 
 SOURCE = FRAME_SOURCES["tags"]
@@ -48,7 +46,6 @@ META = CheckMeta(
 )
 
 
-@guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
     """Each configured tag must be among the OG's tags."""
     inv = ctx.inventory
@@ -64,26 +61,25 @@ def evaluate(ctx: CheckContext) -> Outcome:
     if gap is not None:
         return gap
     existing: dict[str, tuple[str, str]] = {}
-    for row in records(inv, "tags"):
-        name = text(row.get("name")).strip()
-        if name:
-            existing.setdefault(name.casefold(), (name, text(row.get("id"))))
-    rows, missing = [], []
+    for row in rows(inv, Tag):
+        if row.name.strip():
+            existing.setdefault(row.name.strip().casefold(), (row.name.strip(), row.id or ""))
+    table, missing = [], []
     for tag in wanted:
         hit = existing.get(tag.casefold())
         if hit is None:
             missing.append(tag)
-            rows.append([tag, False, None, "missing"])
+            table.append([tag, False, None, "missing"])
         else:
             note = "" if hit[0] == tag else f"named {hit[0]!r} in the console (case differs)"
-            rows.append([tag, True, hit[1], note])
+            table.append([tag, True, hit[1], note])
     configured = {t.casefold() for t in wanted}
-    rows += [
+    table += [
         [name, True, tid, "exists, not configured"]
         for f, (name, tid) in sorted(existing.items())
         if f not in configured
     ]
-    evidence = Evidence(COLUMNS, rows, SOURCE)
+    evidence = Evidence(COLUMNS, table, SOURCE)
     if missing:
         return Outcome(
             "fail",

@@ -8,8 +8,8 @@ Without one the check is ``manual``.
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Outcome, decide_by_attestation
-from checks._common import PATH_HUB_APP, REF_DSP_ONLINE, guarded, steps
+from audit.plugin import Check, CheckContext, CheckMeta, Outcome, decide_by_attestation
+from checks._common import PATH_HUB_APP, REF_DSP_ONLINE, steps
 
 META = CheckMeta(
     id="hub_auto_update",
@@ -34,7 +34,6 @@ META = CheckMeta(
 )
 
 
-@guarded("attestation")
 def evaluate(ctx: CheckContext) -> Outcome:
     """Settled by an attestation; manual without one."""
     return decide_by_attestation(

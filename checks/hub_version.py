@@ -19,27 +19,22 @@ the OG tree by the builder). A device inventory cut short by the request budget 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
-from audit.inventory import FRAME_SOURCES
+from audit.inventory import FRAME_SOURCES, Gap, Inventory
+from audit.inventory_rows import Device, ShapeError, rows
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from audit.versions import format_version, parse_version, version_at_least
 from checks._common import (
     PATH_HUB_APP,
     REF_DSP_ONLINE,
-    ShapeError,
     error,
-    flag,
     gap_evidence,
     gap_outcome,
     gaps,
-    guarded,
-    is_missing,
-    key,
     permission_outcome,
-    records,
     steps,
-    text,
 )
 
 SOURCE = FRAME_SOURCES["devices"]
@@ -71,18 +66,38 @@ META = CheckMeta(
 )
 
 
-def _row(device: dict[str, Any], finding: str) -> list[Any]:
-    return [
-        text(device.get("name")) or text(device.get("id")),
-        text(device.get("serial")),
-        text(device.get("hub_app_name")),
-        text(device.get("hub_version")),
-        text(device.get("hub_source")),
-        finding,
-    ]
+def _row(d: Device, finding: str) -> list[Any]:
+    return [d.name or (d.id or ""), d.serial, d.hub_app_name, d.hub_version, d.hub_source, finding]
 
 
-@guarded(SOURCE)
+@dataclass
+class Sorted:
+    """The devices by finding: below the minimum, Hub unknown, inventory unread, good."""
+
+    below: list[list[Any]] = field(default_factory=list)
+    unknown: list[list[Any]] = field(default_factory=list)
+    unread: list[list[Any]] = field(default_factory=list)
+    good: list[list[Any]] = field(default_factory=list)
+
+
+def _sort(inv: Inventory, devices: list[Device], minimum: str, need: str) -> Sorted:
+    reasons = {str(g.purpose).split(":", 1)[-1]: g.reason for g in gaps(inv, *PER_DEVICE)}
+    out = Sorted()
+    for d in devices:
+        if d.inventory_read is False:
+            reason = reasons.get(d.id or "", "not read")
+            out.unread.append(_row(d, f"app inventory not read: {reason}"))
+        elif not d.hub_version.strip():
+            out.unknown.append(_row(d, "no Intelligent Hub in the app inventory"))
+        elif (ok := version_at_least(d.hub_version, minimum)) is None:
+            out.unknown.append(_row(d, f"Hub version {d.hub_version!r} unreadable"))
+        elif ok:
+            out.good.append(_row(d, f"at least {need}"))
+        else:
+            out.below.append(_row(d, f"below {need}"))
+    return out
+
+
 def evaluate(ctx: CheckContext) -> Outcome:
     """Judge each device's Hub version; fall back to an attestation when there are none."""
     inv = ctx.inventory
@@ -95,55 +110,49 @@ def evaluate(ctx: CheckContext) -> Outcome:
             "config [requirements]",
         )
     need = format_version(parse_version(minimum) or ())
-    devices = records(inv, "devices")
+    devices = rows(inv, Device)
     listed, read_count = inv.devices_listed, inv.devices_inventoried
     if not isinstance(listed, int) or not isinstance(read_count, int):
         raise ShapeError(
             f"device counts are not integers: listed={listed!r}, inventoried={read_count!r}"
         )
     listed = max(listed, len(devices))
-    reasons = {str(g.purpose).split(":", 1)[-1]: g.reason for g in gaps(inv, *PER_DEVICE)}
-
-    below: list[list[Any]] = []
-    unknown: list[list[Any]] = []
-    unread: list[list[Any]] = []
-    good: list[list[Any]] = []
-    for d in devices:
-        version = d.get("hub_version")
-        if flag(d.get("inventory_read"), "devices.inventory_read") is False:
-            reason = reasons.get(key(d.get("id")) or "", "not read")
-            unread.append(_row(d, f"app inventory not read: {reason}"))
-        elif is_missing(version) or (isinstance(version, str) and not version.strip()):
-            unknown.append(_row(d, "no Intelligent Hub in the app inventory"))
-        elif not isinstance(version, str):
-            raise ShapeError(
-                f"devices.hub_version is {type(version).__name__} {version!r:.60}, not text"
-            )
-        else:
-            ok = version_at_least(version, minimum)
-            if ok is None:
-                unknown.append(_row(d, f"Hub version {version!r} unreadable"))
-            else:
-                (good if ok else below).append(
-                    _row(d, f"at least {need}" if ok else f"below {need}")
-                )
-
-    partial = bool(unread) or read_count < listed
-    if below:
+    found = _sort(inv, devices, minimum, need)
+    partial = bool(found.unread) or read_count < listed
+    if found.below:
         note = f" (Hub versions read for {read_count} of {listed} devices)" if partial else ""
         return Outcome(
             "fail",
-            f"{len(below)} of {len(devices)} Windows devices run an Intelligent Hub older than "
-            f"{need}{note}.",
-            Evidence(COLUMNS, below, SOURCE),
+            f"{len(found.below)} of {len(devices)} Windows devices run an Intelligent Hub older "
+            f"than {need}{note}.",
+            Evidence(COLUMNS, found.below, SOURCE),
         )
     list_gap = gap_outcome(inv, "devices", what="the Windows devices in scope")
     if list_gap is not None:
         return list_gap
     failed = [g for g in gaps(inv, *PER_DEVICE, *LISTS) if not _budget_cut(g)]
-    if partial and failed:
-        # Inventories the API refused or garbled: the check cannot decide (a budget cut,
-        # by contrast, is a known, chosen limit and stays a warn below).
+    if partial:
+        return _partial(failed, found, read_count, listed, need)
+    if found.unknown:
+        return Outcome(
+            "warn",
+            f"{len(found.unknown)} of {len(devices)} Windows devices show no readable "
+            "Intelligent Hub version in their app inventory.",
+            Evidence(COLUMNS, found.unknown, SOURCE),
+        )
+    if not devices:
+        return _no_devices(ctx, need)
+    return Outcome(
+        "pass",
+        f"All {len(devices)} Windows devices in scope run Intelligent Hub {need} or later.",
+        Evidence(COLUMNS, found.good, SOURCE),
+    )
+
+
+def _partial(failed: list[Gap], found: Sorted, read_count: int, listed: int, need: str) -> Outcome:
+    """Some inventories unread: ``error`` when the API refused or garbled them (the check
+    cannot decide), ``warn`` when a budget cut them short (a known, chosen limit)."""
+    if failed:
         denied = [g for g in failed if g.kind == "permission"]
         if denied:
             return permission_outcome(denied, failed)
@@ -156,45 +165,33 @@ def evaluate(ctx: CheckContext) -> Outcome:
             f"none of those read is below {need}.",
             gap_evidence(failed),
         )
-    if partial:
-        return Outcome(
-            "warn",
-            f"Hub versions were read for {read_count} of {listed} Windows devices (the device "
-            "inventory was cut short, e.g. by the request budget); none of those read is below "
-            f"{need}.",
-            Evidence(COLUMNS, unread, SOURCE),
-        )
-    if unknown:
-        return Outcome(
-            "warn",
-            f"{len(unknown)} of {len(devices)} Windows devices show no readable Intelligent Hub "
-            "version in their app inventory.",
-            Evidence(COLUMNS, unknown, SOURCE),
-        )
-    if not devices:
-        setting = (
-            f"Intelligent Hub for Windows {need} or later delivered by the console ({PATH_HUB_APP})"
-        )
-
-        def manual() -> Outcome:
-            return Outcome(
-                "manual",
-                "No Windows device is enrolled in scope yet, so no Hub version can be read; "
-                "confirm the Hub version the console delivers and record an attestation.",
-                Evidence(
-                    ["Windows devices in scope", "Where to confirm"], [[0, PATH_HUB_APP]], SOURCE
-                ),
-            )
-
-        return decide_by_attestation(ctx, META, setting, names=META.settings, otherwise=manual)
     return Outcome(
-        "pass",
-        f"All {len(devices)} Windows devices in scope run Intelligent Hub {need} or later.",
-        Evidence(COLUMNS, good, SOURCE),
+        "warn",
+        f"Hub versions were read for {read_count} of {listed} Windows devices (the device "
+        "inventory was cut short, e.g. by the request budget); none of those read is below "
+        f"{need}.",
+        Evidence(COLUMNS, found.unread, SOURCE),
     )
 
 
-def _budget_cut(gap: Any) -> bool:
+def _no_devices(ctx: CheckContext, need: str) -> Outcome:
+    """No Windows device in scope: an attestation of the console's Hub decides, else manual."""
+    setting = (
+        f"Intelligent Hub for Windows {need} or later delivered by the console ({PATH_HUB_APP})"
+    )
+
+    def manual() -> Outcome:
+        return Outcome(
+            "manual",
+            "No Windows device is enrolled in scope yet, so no Hub version can be read; "
+            "confirm the Hub version the console delivers and record an attestation.",
+            Evidence(["Windows devices in scope", "Where to confirm"], [[0, PATH_HUB_APP]], SOURCE),
+        )
+
+    return decide_by_attestation(ctx, META, setting, names=META.settings, otherwise=manual)
+
+
+def _budget_cut(gap: Gap) -> bool:
     """Whether a gap is a chosen limit (request budget, quota reserve), not a failure."""
     reason = str(gap.reason).lower()
     return gap.kind == "budget" or "budget" in reason or "quota" in reason

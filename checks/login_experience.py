@@ -20,20 +20,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.inventory import FRAME_SOURCES
+from audit.inventory_rows import Profile, ProfileAssignment, rows
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     REF_ACCOUNTS_CSP,
     REF_DSP_ONLINE,
+    DropShipGroups,
     dropship_groups,
-    flag,
-    fold,
     gap_outcome,
-    guarded,
-    key,
-    records,
     steps,
-    text,
 )
 
 SOURCE = FRAME_SOURCES["profiles"]
@@ -74,41 +70,41 @@ META = CheckMeta(
 )
 
 
-@guarded(SOURCE)
+#: A profile assignment whose profile is not in the frame: nothing known of its payloads.
+UNKNOWN = Profile(None, "", "", "", None, "", "", "", [], None, None, None, "")
+
+
+def _row(a: ProfileAssignment, p: Profile, groups: DropShipGroups) -> list[Any]:
+    return [
+        a.profile_name or p.name,
+        groups.label(a.smart_group_id, a.smart_group_name),
+        p.status,
+        bool(p.local_account),
+        bool(p.domain_join),
+        ", ".join(p.payload_names),
+        p.endpoint or SOURCE,
+    ]
+
+
 def evaluate(ctx: CheckContext) -> Outcome:
     """A profile assigned to a Drop Ship smart group must create an account or join a domain."""
     inv = ctx.inventory
     groups = dropship_groups(inv)
-    profiles = {key(p.get("id")): p for p in records(inv, "profiles")}
-    rows: list[list[Any]] = []
+    profiles = {p.id: p for p in rows(inv, Profile)}
+    table: list[list[Any]] = []
     hits, unread = 0, 0
-    for a in records(inv, "profile_assignments"):
-        if not groups.matches(a.get("smart_group_id"), a.get("smart_group_name")):
+    for a in rows(inv, ProfileAssignment):
+        if not groups.matches(a.smart_group_id, a.smart_group_name):
             continue
-        p = profiles.get(key(a.get("profile_id")), {})
-        local = flag(p.get("local_account"), "profiles.local_account")
-        joined = flag(p.get("domain_join"), "profiles.domain_join")
-        active = (
-            flag(p.get("active"), "profiles.active") is not False
-            and fold(p.get("status")) not in INACTIVE
-        )
-        if (local or joined) and active:
+        p = profiles.get(a.profile_id, UNKNOWN)
+        active = p.active is not False and p.status.strip().casefold() not in INACTIVE
+        if (p.local_account or p.domain_join) and active:
             hits += 1
-        elif active and flag(p.get("detail_read"), "profiles.detail_read") is False:
+        elif active and p.detail_read is False:
             unread += 1  # an inactive profile's payloads are not read: they cannot count
-        rows.append(
-            [
-                text(a.get("profile_name")) or text(p.get("name")),
-                groups.label(a.get("smart_group_id"), a.get("smart_group_name")),
-                text(p.get("status")),
-                bool(local),
-                bool(joined),
-                text(p.get("payload_names")),
-                text(p.get("endpoint")) or SOURCE,
-            ]
-        )
-    rows.sort(key=lambda r: not (r[3] or r[4]))
-    evidence = Evidence(COLUMNS, rows, SOURCE)
+        table.append(_row(a, p, groups))
+    table.sort(key=lambda r: not (r[3] or r[4]))
+    evidence = Evidence(COLUMNS, table, SOURCE)
     if hits:
         return Outcome(
             "pass",
@@ -134,7 +130,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
             evidence,
         )
     why = (
-        f"{len(rows)} profile(s) are assigned to it"
+        f"{len(table)} profile(s) are assigned to it"
         if groups
         else "no Drop Ship smart group was identified"
     )

@@ -15,21 +15,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
-from audit.inventory import FRAME_SOURCES
+from audit.inventory import FRAME_SOURCES, Inventory, frames_source
+from audit.inventory_rows import AppAssignment, ProfileAssignment, rows
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     PATH_INTERNAL_APPS,
     REF_DSP_ONLINE,
+    DropShipGroups,
     dropship_groups,
-    flag,
     gap_outcome,
-    guarded,
-    records,
     steps,
-    text,
 )
 
-SOURCE = f"{FRAME_SOURCES['profile_assignments']}, {FRAME_SOURCES['app_assignments']}"
+SOURCE = frames_source("profile_assignments", "app_assignments")
 COLUMNS = ["Kind", "Name", "Smart group", "Endpoint"]
 
 META = CheckMeta(
@@ -57,32 +55,32 @@ META = CheckMeta(
 )
 
 
-@guarded(SOURCE)
+def _assigned(inv: Inventory, groups: DropShipGroups) -> list[list[Any]]:
+    """The evidence rows: each active profile and each app assigned to a Drop Ship group."""
+    profiles = FRAME_SOURCES["profile_assignments"]
+    apps = FRAME_SOURCES["app_assignments"]
+    table = [
+        ["Profile", p.profile_name, groups.label(p.smart_group_id, p.smart_group_name), profiles]
+        for p in rows(inv, ProfileAssignment)
+        # an inactive profile assigns nothing
+        if p.profile_active is not False and groups.matches(p.smart_group_id, p.smart_group_name)
+    ]
+    table += [
+        ["App", a.app_name, groups.label(a.smart_group_id, a.smart_group_name), a.endpoint or apps]
+        for a in rows(inv, AppAssignment)
+        if groups.matches(a.smart_group_id, a.smart_group_name)
+    ]
+    return table
+
+
 def evaluate(ctx: CheckContext) -> Outcome:
     """Count the profiles and apps assigned to Drop Ship smart groups."""
     inv = ctx.inventory
     groups = dropship_groups(inv)
-    rows: list[list[Any]] = []
-    for kind, frame_name, name_col in (
-        ("Profile", "profile_assignments", "profile_name"),
-        ("App", "app_assignments", "app_name"),
-    ):
-        for a in records(inv, frame_name):
-            if flag(a.get("profile_active"), "profile_assignments.profile_active") is False:
-                continue  # an inactive profile assigns nothing
-            if groups.matches(a.get("smart_group_id"), a.get("smart_group_name")):
-                endpoint = text(a.get("endpoint")) if "endpoint" in a else FRAME_SOURCES[frame_name]
-                rows.append(
-                    [
-                        kind,
-                        text(a.get(name_col)),
-                        groups.label(a.get("smart_group_id"), a.get("smart_group_name")),
-                        endpoint or FRAME_SOURCES[frame_name],
-                    ]
-                )
-    profiles = len({r[1] for r in rows if r[0] == "Profile"})
-    apps = len({r[1] for r in rows if r[0] == "App"})
-    evidence = Evidence(COLUMNS, rows, SOURCE)
+    table = _assigned(inv, groups)
+    profiles = len({r[1] for r in table if r[0] == "Profile"})
+    apps = len({r[1] for r in table if r[0] == "App"})
+    evidence = Evidence(COLUMNS, table, SOURCE)
     if profiles and apps:
         return Outcome(
             "pass",
@@ -110,8 +108,12 @@ def evaluate(ctx: CheckContext) -> Outcome:
             f"group: no {missing} is.",
             evidence,
         )
+    return _nothing_assigned(inv, groups)
+
+
+def _nothing_assigned(inv: Inventory, groups: DropShipGroups) -> Outcome:
+    """``fail``, showing what was looked at: nothing of either kind names a Drop Ship group."""
     why = f"to {groups.describe()}" if groups else "(no Drop Ship smart group was identified)"
-    # Show what was looked at: nothing of either kind names a Drop Ship smart group.
     looked_at = [
         [
             "Profile",

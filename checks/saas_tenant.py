@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
-from checks._common import PATH_STAGING, REF_DSP_ONLINE, REF_SAAS_HOSTS, error, guarded, steps
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
+from checks._common import PATH_STAGING, REF_DSP_ONLINE, REF_SAAS_HOSTS, error, steps
 
 #: Domains under which Workspace ONE UEM SaaS tenants are served.
 #: - awmdm.com: SaaS API/console hosts asNNNN/cnNNNN.awmdm.com (captured SaaS traffic in
@@ -66,7 +66,6 @@ def saas_domain(host: str) -> str | None:
     return next((d for d in SAAS_DOMAINS if host == d or host.endswith("." + d)), None)
 
 
-@guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
     """Attestation first, else the API host's domain, else manual."""
     api_host = ctx.inventory.api_host

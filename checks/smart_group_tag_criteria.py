@@ -14,27 +14,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
-from audit.inventory import FRAME_SOURCES
+from audit.inventory import frames_source
+from audit.inventory_rows import SmartGroup, Tag, as_list, rows
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from checks._common import (
     PATH_SMART_GROUPS,
     REF_DSP_ONLINE,
-    as_list,
     configured_tags,
     dropship,
-    flag,
-    fold,
     gap_evidence,
     gaps,
-    guarded,
-    key,
     permission_outcome,
-    records,
     steps,
-    text,
 )
 
-SOURCE = f"{FRAME_SOURCES['smart_groups']}, {FRAME_SOURCES['tags']}"
+SOURCE = frames_source("smart_groups", "tags")
 COLUMNS = ["Smart group", "Id", "Criteria type", "Tags in criteria", "Selects a Drop Ship tag"]
 
 META = CheckMeta(
@@ -61,7 +55,18 @@ META = CheckMeta(
 )
 
 
-@guarded(SOURCE)
+def _row(g: SmartGroup, tag_names: dict[str | None, str], match: bool) -> list[Any]:
+    """A smart group's evidence row: its criteria's tags by name (and id)."""
+    shown = list(
+        dict.fromkeys(
+            g.tag_names
+            + [f"{tag_names[i]} ({i})" if tag_names.get(i) else f"id {i}" for i in g.tag_ids if i]
+        )
+    )
+    tags = ", ".join(shown) if g.criteria_read is not False else "(criteria not read)"
+    return [g.name, g.id or "", g.criteria_type, tags, match]
+
+
 def evaluate(ctx: CheckContext) -> Outcome:
     """At least one (Drop Ship) smart group must hold a configured tag in its criteria."""
     inv = ctx.inventory
@@ -73,45 +78,29 @@ def evaluate(ctx: CheckContext) -> Outcome:
             "devices by it.",
             Evidence(["Setting", "Value"], [["[dropship] tags", "(empty)"]], "config [dropship]"),
         )
-    tag_names = {key(t.get("id")): text(t.get("name")) for t in records(inv, "tags")}
+    tag_names = {t.id: t.name for t in rows(inv, Tag)}
     wanted_ids = {tid for tid, name in tag_names.items() if tid and name.casefold() in wanted}
-    groups = records(inv, "smart_groups")
+    groups = rows(inv, SmartGroup)
     if as_list(dropship(ctx).get("smart_groups"), "dropship.smart_groups"):
-        groups = [g for g in groups if flag(g.get("is_dropship"), "smart_groups.is_dropship")]
-
-    rows: list[list[Any]] = []
+        groups = [g for g in groups if g.is_dropship]
+    table: list[list[Any]] = []
     hits, unread = [], []
     for g in groups:
-        ids = [key(i) for i in as_list(g.get("tag_ids"), "smart_groups.tag_ids")]
-        names = [text(n) for n in as_list(g.get("tag_names"), "smart_groups.tag_names")]
-        shown = list(
-            dict.fromkeys(
-                names
-                + [f"{tag_names[i]} ({i})" if tag_names.get(i) else f"id {i}" for i in ids if i]
-            )
+        match = any(n.strip().casefold() in wanted for n in g.tag_names) or any(
+            i in wanted_ids for i in g.tag_ids
         )
-        match = any(fold(n) in wanted for n in names) or any(i in wanted_ids for i in ids)
-        read = flag(g.get("criteria_read"), "smart_groups.criteria_read") is not False
         if match:
             hits.append(g)
-        elif not read:
+        elif g.criteria_read is False:
             unread.append(g)
-        rows.append(
-            [
-                text(g.get("name")),
-                text(g.get("id")),
-                text(g.get("criteria_type")),
-                ", ".join(shown) if read else "(criteria not read)",
-                match,
-            ]
-        )
-    rows.sort(key=lambda r: not r[-1])
-    evidence = Evidence(COLUMNS, rows, SOURCE)
+        table.append(_row(g, tag_names, match))
+    table.sort(key=lambda r: not r[-1])
+    evidence = Evidence(COLUMNS, table, SOURCE)
     if hits:
         return Outcome(
             "pass",
             f"{len(hits)} smart group(s) select devices by a Drop Ship tag: "
-            f"{', '.join(text(g.get('name')) for g in hits)}.",
+            f"{', '.join(g.name for g in hits)}.",
             evidence,
         )
     problems = gaps(inv, "smart_groups", "smart_group", "tags")

@@ -14,23 +14,19 @@ only where Software Distribution is configured is an inference, not a documented
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
-from audit.inventory import FRAME_SOURCES
+from audit.inventory import frames_source
+from audit.inventory_rows import App, OrgGroup, dropship_og, rows
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome, decide_by_attestation
 from checks._common import (
     PATH_INTERNAL_APPS,
     REF_DSP_ONLINE,
     REF_SOFTWARE_DISTRIBUTION,
-    flag,
     gap_outcome,
-    guarded,
-    key,
     manual,
-    records,
     steps,
-    text,
 )
 
-SOURCE = f"{FRAME_SOURCES['apps']}, {FRAME_SOURCES['app_assignments']}"
+SOURCE = frames_source("apps", "app_assignments")
 SETTING = "Software Distribution in the Drop Ship organization group"
 
 META = CheckMeta(
@@ -59,23 +55,17 @@ META = CheckMeta(
 )
 
 
-@guarded(SOURCE)
 def evaluate(ctx: CheckContext) -> Outcome:
     """Attestation first; else Win32 apps with install options as inferred evidence; else manual."""
     inv = ctx.inventory
 
     def inferred() -> Outcome:
-        og = key((inv.dropship_og or {}).get("id"))
-        ancestors = {
-            key(r.get("id")) for r in records(inv, "org_groups") if flag(r.get("in_scope")) is False
-        }
+        og = og_row.id if (og_row := dropship_og(inv)) else None
+        ancestors = {g.id for g in rows(inv, OrgGroup) if g.in_scope is False}
         found = [
             a
-            for a in records(inv, "apps")
-            if flag(a.get("has_install_options"), "apps.has_install_options")
-            and (
-                og is None or key(a.get("og_id")) in (None, og) or key(a.get("og_id")) in ancestors
-            )
+            for a in rows(inv, App)
+            if a.has_install_options and (og is None or a.og_id in (None, og, *ancestors))
         ]
         if found:
             return Outcome(
@@ -85,16 +75,7 @@ def evaluate(ctx: CheckContext) -> Outcome:
                 "an attestation to confirm.",
                 Evidence(
                     ["App", "Version", "App type", "Managed by OG", "Status"],
-                    [
-                        [
-                            text(a.get("name")),
-                            text(a.get("version")),
-                            text(a.get("app_type")),
-                            text(a.get("og_id")),
-                            text(a.get("status")),
-                        ]
-                        for a in found
-                    ],
+                    [[a.name, a.version, a.app_type, a.og_id or "", a.status] for a in found],
                     SOURCE,
                 ),
             )

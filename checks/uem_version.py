@@ -9,7 +9,7 @@ zero-padded ("21.05") is unconfirmed, which numeric comparison makes harmless.
 
 from __future__ import annotations
 
-from audit.checkapi import Check, CheckContext, CheckMeta, Evidence, Outcome
+from audit.plugin import Check, CheckContext, CheckMeta, Evidence, Outcome
 from audit.versions import format_version, parse_version, version_at_least
 from checks._common import (
     PATH_STAGING,
@@ -17,7 +17,6 @@ from checks._common import (
     SYSTEM_INFO,
     error,
     gap_outcome,
-    guarded,
     steps,
 )
 
@@ -43,7 +42,6 @@ META = CheckMeta(
 )
 
 
-@guarded(SYSTEM_INFO)
 def evaluate(ctx: CheckContext) -> Outcome:
     """Compare ProductVersion with min_uem_version."""
     inv = ctx.inventory

@@ -8,25 +8,19 @@ tenant strings are already passed through :func:`reports.text.clip`.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import logging
 import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
-from audit import evidence_kind
-from audit.config_checks import MAX_LOGO_BYTES
-from audit.errors import InputFileError
-from audit.fileio import read_regular
 from audit.runner import SCORE_MEANING, SCORE_SHORT
 from audit.vocabulary import DEFAULT_FAIL_ON, SEVERITIES, STATUSES, is_blocking
 from reports import text as t
+from reports.evidence_view import EvidenceView, evidence_view
+from reports.logo import logo_data_uri
 
-LOG = logging.getLogger("ws1_audit.reports")
 T = TypeVar("T")
 
 STATUS_LABEL = {
@@ -54,14 +48,6 @@ CHANGE_LABEL = {
     "changed": "Changed",
     "unchanged": "Unchanged",
 }
-LOGO_TYPES = {
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
 _STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s+")
 
 
@@ -86,31 +72,6 @@ class Link:
 
     text: str
     href: str | None
-
-
-@dataclass
-class EvidenceView:
-    """An evidence table as shown: the first rows, and how many more exist."""
-
-    columns: list[str]
-    rows: list[list[str]]
-    total_rows: int
-    in_results: int
-    source: str
-    #: The kind code (``api``, ``attestation``...: :mod:`audit.evidence_kind`) and its label.
-    kind: str
-    kind_label: str
-    widths: list[int] = field(default_factory=list)
-
-    @property
-    def source_detail(self) -> str:
-        """The source, where it says more than the kind's label (an endpoint, a key)."""
-        return "" if self.source.lower() in ("", "none", "attestation") else self.source
-
-    @property
-    def hidden(self) -> int:
-        """Rows not shown here (they are in evidence.csv and results.json)."""
-        return max(self.total_rows - len(self.rows), 0)
 
 
 @dataclass
@@ -206,77 +167,6 @@ def utc_text(value: Any) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def logo_data_uri(path: Any) -> str | None:
-    """The configured logo inlined as a data URI, or ``None`` (with a warning) when unusable."""
-    if not path:
-        return None
-    file = Path(str(path)).expanduser()
-    mime = LOGO_TYPES.get(file.suffix.lower())
-    if mime is None:
-        LOG.warning("logo %s: not a PNG, SVG, JPEG, GIF or WebP file; cover shows none", file)
-        return None
-    try:
-        data = read_regular(file, MAX_LOGO_BYTES)  # never a FIFO or a device: no hang
-    except InputFileError as exc:
-        why = exc.problem.removeprefix("cannot read: ")
-        LOG.warning("logo %s cannot be read (%s); cover shows none", file, why)
-        return None
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def column_widths(columns: list[str], rows: list[list[str]]) -> list[int]:
-    """Column widths in whole percent (summing to 100) for paged tables, from the content.
-
-    Paged media lay tables out with fixed widths: measuring every cell (auto layout)
-    dominates WeasyPrint's render time, and the content lengths are known here. Each column
-    first gets room for its longest unbreakable word (up to 24 characters, about 0.8% of an
-    A4 text width per character at the table's font size), then the rest is shared by the
-    square root of its longest cell, so long columns get more without starving short ones.
-    """
-    if not columns:
-        return []
-    longest = [len(c) for c in columns]
-    word = [max((len(w) for w in c.split()), default=1) for c in columns]
-    for row in rows:
-        for i, cell in enumerate(row[: len(columns)]):
-            longest[i] = max(longest[i], len(cell))
-            # a short cell ("J. Doe", "2026-10-01") reads best unbroken
-            unbroken = (
-                len(cell) if len(cell) <= 12 else max((len(w) for w in cell.split()), default=0)
-            )
-            word[i] = max(word[i], unbroken)
-    floor = [min(w, 24) * 0.8 + 2 for w in word]
-    if sum(floor) >= 100:
-        shares = [f * 100 / sum(floor) for f in floor]
-    else:
-        desire = [min(max(n, 4), 120) ** 0.5 for n in longest]
-        spare = 100 - sum(floor)
-        shares = [f + spare * d / sum(desire) for f, d in zip(floor, desire, strict=True)]
-    widths = [max(1, round(x)) for x in shares]
-    widths[widths.index(max(widths))] += 100 - sum(widths)
-    return widths
-
-
-def _evidence(check: dict[str, Any], limits: Limits) -> EvidenceView:
-    ev = check.get("evidence") or {}
-    rows = ev.get("rows") or []
-    shown = [
-        [t.clip(cell, limits.cell) for cell in row]
-        for row in (rows[: limits.rows] if limits.rows >= 0 else rows)
-    ]
-    columns = [t.clip(c, 80) for c in ev.get("columns") or []]
-    return EvidenceView(
-        columns=columns,
-        rows=shown,
-        total_rows=max(int(ev.get("total_rows") or 0), len(rows)),
-        in_results=len(rows),
-        source=t.clip(ev.get("source") or "", limits.short),
-        kind=evidence_kind.kind_of(check),
-        kind_label=evidence_kind.label_of(check),
-        widths=column_widths(columns, shown),
-    )
-
-
 def _clip_record(record: Any, limit: int) -> dict[str, Any] | None:
     if not isinstance(record, dict):
         return None
@@ -313,7 +203,7 @@ def build_check(
         blocking=bool(check.get("blocking")),
         waived=bool(waiver and waiver.get("active")),
         change=check.get("change"),
-        evidence=_evidence(check, limits),
+        evidence=evidence_view(check, limits),
         attestation=_clip_record(check.get("attestation"), limits.short),
         waiver=waiver,
         drift=drift_counts,
@@ -366,7 +256,6 @@ def build_report(results: dict[str, Any], limits: Limits = HTML_LIMITS) -> Repor
     run = results.get("run") or {}
     summary = results.get("summary") or {}
     report = results.get("report") or {}
-    tool = results.get("tool") or {}
     drift = (results.get("baseline") or {}).get("evidence_drift") or {}
     checks = [
         build_check(c, i, limits, drift.get(c.get("id")))
@@ -382,11 +271,53 @@ def build_report(results: dict[str, Any], limits: Limits = HTML_LIMITS) -> Repor
             if c.blocking or is_blocking(c.severity, c.status, waived=c.waived, fail_on=fail_on)
         ]
     counts = summary.get("counts") or {}
-    organisation = t.clip(report.get("organisation") or "", limits.short)
-    tenant_name = t.clip(tenant.get("name") or "—", limits.short)
+    run_view = _run_view(results)
+    return ReportView(
+        title="Drop Ship Provisioning (Online) readiness report",
+        organisation=t.clip(report.get("organisation") or "", limits.short),
+        logo=logo_data_uri(report.get("logo")),
+        tenant=_tenant_view(tenant, limits),
+        run=run_view,
+        dropship=dropship_view(results),
+        ready=bool(summary.get("ready")),
+        fail_on=fail_on,
+        score=int(summary.get("score") or 0),
+        counts=[(s, STATUS_LABEL[s], STATUS_SYMBOL[s], int(counts.get(s) or 0)) for s in STATUSES],
+        checks=checks,
+        blocking=by_severity([by_id[i] for i in blocking_ids if i in by_id], lambda c: c.severity),
+        waived=[c for c in checks if c.waived],
+        baseline=_baseline(results, by_id),
+        command=t.clip(shlex.join(str(a) for a in run.get("command") or []), limits.text) or "—",
+        snapshot=_snapshot_view(results.get("snapshot") or {}, limits),
+        warnings=[t.clip(w, limits.text) for w in run.get("warnings") or []],
+        running_head=f"{t.clip(tenant.get('name') or '—', 60)} · {run_view['date']}",
+        keywords=[
+            "Workspace ONE UEM",
+            "Drop Ship Provisioning",
+            "readiness",
+            "audit",
+            t.clip(tenant.get("name") or "", 60),
+        ],
+    )
+
+
+def _tenant_view(tenant: dict[str, Any], limits: Limits) -> dict[str, str]:
+    """The audited tenant: its name, API host, console version and organization group."""
     og = tenant.get("organization_group")
-    snapshot: dict[str, Any] = results.get("snapshot") or {}
-    run_view = {
+    return {
+        "name": t.clip(tenant.get("name") or "—", limits.short),
+        "api_host": t.clip(tenant.get("api_host") or "—", limits.short),
+        "uem_version": t.clip(tenant.get("uem_version") or "unknown", 40),
+        "og": _og_text(og),
+        "og_uuid": t.clip((og or {}).get("uuid") or "—", 80) if isinstance(og, dict) else "—",
+    }
+
+
+def _run_view(results: dict[str, Any]) -> dict[str, str]:
+    """The run's metadata: id, times, mode, TLS, and the versions of the tool and its data."""
+    run = results.get("run") or {}
+    tool = results.get("tool") or {}
+    return {
         "id": t.clip(run.get("id") or "—", 80),
         "date": utc_text(run.get("started_at")),
         "started": utc_text(run.get("started_at")),
@@ -400,50 +331,19 @@ def build_report(results: dict[str, Any], limits: Limits = HTML_LIMITS) -> Repor
         "catalogue_version": t.clip(tool.get("catalogue_version") or "—", 80),
         "schema_version": t.as_text(results.get("schema_version")),
     }
-    return ReportView(
-        title="Drop Ship Provisioning (Online) readiness report",
-        organisation=organisation,
-        logo=logo_data_uri(report.get("logo")),
-        tenant={
-            "name": tenant_name,
-            "api_host": t.clip(tenant.get("api_host") or "—", limits.short),
-            "uem_version": t.clip(tenant.get("uem_version") or "unknown", 40),
-            "og": _og_text(og),
-            "og_uuid": t.clip((og or {}).get("uuid") or "—", 80) if isinstance(og, dict) else "—",
-        },
-        run=run_view,
-        dropship=dropship_view(results),
-        ready=bool(summary.get("ready")),
-        fail_on=fail_on,
-        score=int(summary.get("score") or 0),
-        counts=[(s, STATUS_LABEL[s], STATUS_SYMBOL[s], int(counts.get(s) or 0)) for s in STATUSES],
-        checks=checks,
-        blocking=by_severity([by_id[i] for i in blocking_ids if i in by_id], lambda c: c.severity),
-        waived=[c for c in checks if c.waived],
-        baseline=_baseline(results, by_id),
-        command=t.clip(shlex.join(str(a) for a in run.get("command") or []), limits.text) or "—",
-        snapshot={
-            "sha256": t.clip(snapshot.get("sha256") or "—", 64),
-            "requests": snapshot.get("requests", "—"),
-            "gaps": [
-                {
-                    k: t.clip(g.get(k), limits.short)
-                    for k in ("purpose", "endpoint", "reason", "status")
-                }
-                for g in snapshot.get("gaps") or []
-                if isinstance(g, dict)
-            ],
-        },
-        warnings=[t.clip(w, limits.text) for w in run.get("warnings") or []],
-        running_head=f"{t.clip(tenant.get('name') or '—', 60)} · {run_view['date']}",
-        keywords=[
-            "Workspace ONE UEM",
-            "Drop Ship Provisioning",
-            "readiness",
-            "audit",
-            t.clip(tenant.get("name") or "", 60),
+
+
+def _snapshot_view(snapshot: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    """The snapshot the results came from: its hash, request count and collection gaps."""
+    return {
+        "sha256": t.clip(snapshot.get("sha256") or "—", 64),
+        "requests": snapshot.get("requests", "—"),
+        "gaps": [
+            {k: t.clip(g.get(k), limits.short) for k in ("purpose", "endpoint", "reason", "status")}
+            for g in snapshot.get("gaps") or []
+            if isinstance(g, dict)
         ],
-    )
+    }
 
 
 def dropship_view(results: dict[str, Any]) -> dict[str, Any]:

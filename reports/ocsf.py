@@ -140,10 +140,40 @@ def _compliance(
     )
 
 
+def _metadata(check: dict[str, Any], results: dict[str, Any], common: Any) -> Any:
+    """The finding's metadata: ``uid`` unique per run, ``correlation_uid`` the run id."""
+    from py_ocsf_models.objects.metadata import Metadata
+
+    run, tenant = results.get("run") or {}, results.get("tenant") or {}
+    return Metadata(
+        product=common["product"],
+        uid=f"{run.get('id')}:{check.get('id')}",
+        correlation_uid=str(run.get("id") or ""),
+        event_code=str(check.get("id") or ""),
+        tenant_uid=tenant.get("api_host") or None,
+        labels=["workspace-one-uem", "drop-ship-provisioning"],
+    )
+
+
+def _finding_info(check: dict[str, Any], results: dict[str, Any], common: Any) -> Any:
+    """The finding's identity: ``uid`` stable from run to run (host, OG, check id)."""
+    from py_ocsf_models.objects.finding_info import FindingInformation
+
+    tenant = results.get("tenant") or {}
+    og = (tenant.get("organization_group") or {}).get("group_id") or ""
+    return FindingInformation(
+        uid=f"ws1-audit:{tenant.get('api_host') or ''}:{og}:{check.get('id')}",
+        title=str(check.get("title") or check.get("id")),
+        desc=str(check.get("summary") or ""),
+        types=["Drop Ship Provisioning (Online) readiness"],
+        created_time=common["created"],
+        created_time_dt=common["created_dt"],
+        data_sources=[str((check.get("evidence") or {}).get("source") or "none")],
+    )
+
+
 def _finding(check: dict[str, Any], index: int, results: dict[str, Any], common: Any) -> Any:
     from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
-    from py_ocsf_models.objects.finding_info import FindingInformation
-    from py_ocsf_models.objects.metadata import Metadata
     from py_ocsf_models.objects.remediation import Remediation
 
     status = str(check.get("status") or "error")
@@ -151,8 +181,6 @@ def _finding(check: dict[str, Any], index: int, results: dict[str, Any], common:
     severity = str(check.get("severity") or "info")
     severity_id = SEVERITY_ID.get(severity, 0)
     waiver = check.get("waiver") or {}
-    run, tenant = results.get("run") or {}, results.get("tenant") or {}
-    og = (tenant.get("organization_group") or {}).get("group_id") or ""
     steps = [str(s) for s in check.get("remediation") or []]
     references = [str(r) for r in check.get("references") or []] or None
     summary = str(check.get("summary") or "")
@@ -171,23 +199,8 @@ def _finding(check: dict[str, Any], index: int, results: dict[str, Any], common:
         status_code=status,
         status_detail=summary,
         message=f"{check.get('title')}: {label}. {summary}".strip(),
-        metadata=Metadata(
-            product=common["product"],
-            uid=f"{run.get('id')}:{check.get('id')}",
-            correlation_uid=str(run.get("id") or ""),
-            event_code=str(check.get("id") or ""),
-            tenant_uid=tenant.get("api_host") or None,
-            labels=["workspace-one-uem", "drop-ship-provisioning"],
-        ),
-        finding_info=FindingInformation(
-            uid=f"ws1-audit:{tenant.get('api_host') or ''}:{og}:{check.get('id')}",
-            title=str(check.get("title") or check.get("id")),
-            desc=summary,
-            types=["Drop Ship Provisioning (Online) readiness"],
-            created_time=common["created"],
-            created_time_dt=common["created_dt"],
-            data_sources=[str((check.get("evidence") or {}).get("source") or "none")],
-        ),
+        metadata=_metadata(check, results, common),
+        finding_info=_finding_info(check, results, common),
         compliance=_compliance(check, results, label, severity_id),
         remediation=Remediation(
             desc="\n".join(steps) if steps else "No remediation needed.", references=references

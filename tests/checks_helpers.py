@@ -13,6 +13,7 @@ from typing import Any
 from audit.checkapi import Check, CheckContext, Outcome
 from audit.config import Attestation
 from audit.inventory import Gap, Inventory, frame_from_rows
+from audit.runner import _run_one
 
 TODAY = dt.date(2026, 6, 1)
 DROPSHIP: dict[str, Any] = {
@@ -273,8 +274,9 @@ def context(
 
 
 def run(check: Check, ctx: CheckContext) -> Outcome:
-    """Evaluate, and assert what every outcome must hold: a source, JSON cells, one sentence."""
-    out = check.evaluate(ctx)
+    """Evaluate inside the runner's guard (a check that raises is ``error``), and assert what
+    every outcome must hold: a source, JSON cells, one sentence."""
+    out = _run_one(check, ctx)
     assert isinstance(out, Outcome)
     assert out.summary.strip() and out.summary.rstrip().endswith((".", ")")), out.summary
     assert out.evidence.source, f"{check.id}: evidence without a source ({out.summary})"

@@ -22,7 +22,8 @@ import pytest
 from test_cli import sim_env, write_config, ws1
 
 from audit.cli import cli
-from audit.config import DEFAULT_FORMATS, parse_config
+from audit.config import parse_config
+from audit.config_keys import DEFAULT_FORMATS
 from audit.demo import simulator_notes
 from audit.simulator import load_scenario
 

@@ -20,8 +20,9 @@ from bench.minimum import DETAIL_ENDPOINTS, by_route, minimum_requests
 from sim_helpers import tenant_config
 
 from audit import pipeline
-from audit.simulator import generate_tenant, load_scenario, render
+from audit.simulator import generate_tenant, load_scenario
 from audit.simulator.generator import HUB_APP
+from audit.simulator.render.apps import app_bundle_id
 from audit.simulator.tenant import device_uuid
 from audit.trim import trim_device_page, trim_inventory
 
@@ -128,7 +129,7 @@ def test_a_hub_catalogued_under_another_name_is_found_by_its_bundle_id(
     finds the catalogue app in the apps list; the rest come from its app-centric list."""
     tenant = generate_tenant(400, windows_share=0.25, seed=7, outdated_hub_share=0.0)
     hub_app = next(a for a in tenant["apps"] if a["id"] == HUB_APP["id"])
-    hub_app.update(name="Windows agent (MSI)", bundle_id=render.app_bundle_id(HUB_APP))
+    hub_app.update(name="Windows agent (MSI)", bundle_id=app_bundle_id(HUB_APP))
     server = simulator(tenant)
     config, _ = tenant_config(server.url, tenant, tmp_path)
     snapshot = pipeline.collect(config)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from pathlib import Path
+from typing import Any, get_type_hints
 
 import pytest
 
-from audit.config import REGION_TOKEN_URLS, load_config, parse_config
+from audit.config import REGION_TOKEN_URLS, Attestation, Config, Waiver, load_config, parse_config
+from audit.config_keys import ATTESTATION_KEYS, SCHEMA, WAIVER_KEYS, Key
+from audit.config_sections import Section
 from audit.errors import ConfigError
-from audit.template import config_template
+from audit.template import config_reference, config_template
 
 MINIMAL = """
 [tenant]
@@ -134,8 +138,6 @@ def test_relative_paths_resolve_beside_the_config(
 
 
 def test_template_is_valid_and_documents_every_key() -> None:
-    from audit.config import SCHEMA
-
     text = config_template()
     data = tomllib.loads(text)
     config = parse_config(data, env={"WS1_PASSWORD": "p", "WS1_TENANT_CODE": "t"})
@@ -144,3 +146,90 @@ def test_template_is_valid_and_documents_every_key() -> None:
         assert f"[{section}]" in text
         for name in keys:
             assert f"{name} = " in text, name
+
+
+#: The Python type :func:`audit.config_keys.coerce` gives each kind of key.
+_KIND_TYPES: dict[str, Any] = {
+    "str": str,
+    "choice": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "date": dt.date,
+    "path": Path,
+    "list[str]": list[str],
+    "formats": list[str],
+    "list[choice]": list[str],
+    "list[str|int]": list[str | int],
+}
+
+
+def _field_type(key: Key) -> Any:
+    """A key's field type: optional (``| None``) when it may be unset."""
+    kind = _KIND_TYPES[key.kind]
+    return kind if key.required or key.default is not None else kind | None
+
+
+def test_sections_and_schema_cannot_drift() -> None:
+    """Every SCHEMA section is a typed Config field, every key a field of its type, in
+    SCHEMA's order, and no section or field exists that SCHEMA does not declare."""
+    config_fields = get_type_hints(Config)
+    sections = {
+        name: kind
+        for name, kind in config_fields.items()
+        if isinstance(kind, type) and issubclass(kind, Section)
+    }
+    assert list(sections) == list(SCHEMA)
+    for name, keys in SCHEMA.items():
+        assert dataclasses.is_dataclass(sections[name])
+        assert sections[name].__dataclass_params__.frozen, name  # type: ignore[attr-defined]
+        hints = get_type_hints(sections[name])
+        assert list(hints) == list(keys), name
+        for key_name, key in keys.items():
+            assert hints[key_name] == _field_type(key), f"{name}.{key_name}"
+
+
+def test_attestations_and_waivers_match_their_keys() -> None:
+    for record, keys in ((Attestation, ATTESTATION_KEYS), (Waiver, WAIVER_KEYS)):
+        hints = get_type_hints(record)
+        assert list(hints) == list(keys), record
+        for name, key in keys.items():
+            expected = _field_type(key)
+            if key.kind == "list[str]":  # kept as a tuple: the record is frozen
+                expected = tuple[str, ...]
+            assert hints[name] == expected, f"{record.__name__}.{name}"
+
+
+def test_sections_are_typed_frozen_and_read_only_mappings(
+    tmp_path: Path, secret_env: dict[str, str]
+) -> None:
+    config = load_config(write(tmp_path, MINIMAL), env=secret_env)
+    assert config.tenant.api_url == "https://as1234.awmdm.com" and config.tenant.auth == "basic"
+    assert config.dropship.tags == ["RnD"] and config.collect.timeout_s == 30.0
+    assert config.tenant["api_url"] == config.tenant.api_url
+    assert dict(config.collect) == {k: getattr(config.collect, k) for k in SCHEMA["collect"]}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.tenant.api_url = "https://elsewhere.example"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.collect = config.collect  # type: ignore[misc]
+    with pytest.raises(KeyError):
+        config.tenant["no_such_key"]
+
+
+def test_config_redactor_knows_every_secret_and_teaches_the_process(
+    tmp_path: Path, secret_env: dict[str, str]
+) -> None:
+    from audit.redact import PROCESS, REDACTED
+
+    config = load_config(write(tmp_path, MINIMAL), env=secret_env)
+    password, code = secret_env["WS1_PASSWORD"], secret_env["WS1_TENANT_CODE"]
+    for redactor in (config.redactor, PROCESS):
+        assert redactor.scrub(f"x {password} {code} y") == f"x {REDACTED} {REDACTED} y"
+    learnt = "learnt-from-an-answer-7f3a"
+    config.redactor.add(learnt)  # what the recorder learns while collecting
+    assert PROCESS.scrub(learnt) == REDACTED
+
+
+def test_readme_reference_is_generated_from_the_schema() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert config_reference() in readme

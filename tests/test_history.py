@@ -18,7 +18,8 @@ from audit import history
 from audit.errors import InputFileError
 from audit.results import load_results
 from audit.simulator import load_scenario
-from reports.fleet import CHART_RUNS, render_trend, trend_chart
+from reports.trend import render_trend
+from reports.trend_chart import CHART_RUNS, trend_chart
 
 
 def run_into(

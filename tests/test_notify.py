@@ -255,7 +255,7 @@ def test_events_pick_what_is_sent(tmp_path: Path) -> None:
 
 
 def notify_events() -> tuple[str, ...]:
-    from audit.config import NOTIFY_EVENTS
+    from audit.config_keys import NOTIFY_EVENTS
 
     return NOTIFY_EVENTS
 

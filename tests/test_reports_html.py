@@ -389,7 +389,7 @@ def test_trend_legend_fits_and_same_day_runs_show_their_time(chromium: Any, tmp_
     import pandas as pd
 
     from audit import history
-    from reports.fleet import render_trend
+    from reports.trend import render_trend
 
     hist = tmp_path / "history"
     for i, stamp in enumerate(("09:15:02", "13:40:10", "13:40:55")):

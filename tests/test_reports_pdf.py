@@ -184,7 +184,7 @@ def test_every_script_renders_with_a_covering_font(tmp_path: Path) -> None:
 def test_missing_logo_is_reported_not_fatal(
     caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    from reports.context import logo_data_uri
+    from reports.logo import logo_data_uri
 
     with caplog.at_level(logging.WARNING, logger="ws1_audit.reports"):
         assert logo_data_uri(tmp_path / "nope.png") is None

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from audit.simulator import SimulatorServer, generate_tenant, load_scenario, render
+from audit.simulator import SimulatorServer, generate_tenant, load_scenario
+from audit.simulator.render.apps import app_bundle_id
 from audit.simulator.tenant import TenantError, device_uuid, validate_tenant
 
 CONTOSO = "cc156ddf-a5cb-5dfb-8352-2accb448b7ea"
@@ -66,7 +67,7 @@ def test_the_hubs_app_centric_list_shows_the_devices_it_tracks(
 ) -> None:
     hub_app = next(a for a in ready["apps"] if a["id"] == 130)
     params = {
-        "bundleid": render.app_bundle_id(hub_app),
+        "bundleid": app_bundle_id(hub_app),
         "devicetype": "WinRT",
         "apporganizationgroupuuid": CONTOSO,
         "organizationgroupuuid": CONTOSO,

@@ -49,8 +49,9 @@ from vendor import (
 )
 
 from audit import pipeline
-from audit.simulator import SimulatorServer, generate_tenant, load_scenario, render
+from audit.simulator import SimulatorServer, generate_tenant, load_scenario
 from audit.simulator.endpoints import ROUTES, UemApi
+from audit.simulator.render.apps import app_bundle_id
 from audit.simulator.tenant import device_uuid
 from audit.uem import catalogue, enums
 
@@ -320,7 +321,7 @@ def _requests(tenant: dict[str, Any]) -> Iterator[tuple[catalogue.Endpoint, dict
         yield entry("oem_sync"), {"ogUuid": og["uuid"]}, None
         for app in tenant.get("apps", ()):
             owner = tenant_og(tenant, app["og_id"])
-            bundle = render.app_bundle_id(app)
+            bundle = app_bundle_id(app)
             yield entry("hub_app_devices"), {"uuid": app["uuid"], "og_uuid": og["uuid"]}, None
             values = {"bundleid": bundle, "app_og_uuid": owner, "og_uuid": og["uuid"]}
             yield entry("hub_devices"), values, None

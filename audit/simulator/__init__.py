@@ -8,10 +8,12 @@ It powers ``ws1-audit demo``, the tests and the benchmark::
         ...  # point the collector at server.url / server.token_url / server.discovery_url
 
 Modules: :mod:`.tenant` (the tenant data format, validation, bundled scenarios),
-:mod:`.generator` (seeded tenants of any size), :mod:`.render` (API row shapes),
-:mod:`.endpoints` (routing, versions, paging), :mod:`.faults` (fault injection) and
-:mod:`.server` (HTTP, authentication, headers, request log). The endpoints and shapes
-served are those of ``docs/collection.md``.
+:mod:`.generator` (seeded tenants of any size), :mod:`.render` (API row shapes, one module
+per kind of row), :mod:`.endpoints` (the route table, versions, paging) with
+:mod:`.routes` (the handlers, one module per kind of thing served) and :mod:`.calls` (what
+a handler sees and answers), :mod:`.faults` (fault injection) and :mod:`.server` (HTTP,
+authentication, headers, request log). The endpoints and shapes served are those of
+``docs/collection.md``.
 """
 
 from __future__ import annotations

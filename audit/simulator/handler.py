@@ -2,25 +2,22 @@
 
 :class:`RequestHandler` answers one connection's requests (HTTP/1.1 keep-alive) for a
 :class:`~audit.simulator.server.SimulatorServer`: it applies latency and faults, checks
-Basic + ``aw-tenant-code`` or Bearer credentials, negotiates the API version, asks
-:class:`~audit.simulator.endpoints.UemApi` for the answer and writes it with the UEM
-headers. It records every request as a :class:`LogEntry`, and it never lets an exception
-escape: bad input gets a 400 (or 404/405/413), anything unexpected a 500.
+Basic + ``aw-tenant-code`` or Bearer credentials (:mod:`.credentials`), negotiates the
+API version, asks :class:`~audit.simulator.endpoints.UemApi` for the answer and writes it
+with the UEM headers (a body fault changes it first: :mod:`.fault_bodies`). It records
+every request as a :class:`LogEntry`, and it never lets an exception escape: bad input
+gets a 400 (or 404/405/413), anything unexpected a 500.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import hmac
 import json
 import math
 import re
 import socket
 import ssl
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -28,18 +25,20 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from audit.simulator.endpoints import ApiError, Reply, negotiate
+from audit.simulator.calls import ApiError, Reply, error_body
+from audit.simulator.credentials import authenticate, basic_pair, same
+from audit.simulator.endpoints import accept_version, negotiate
+from audit.simulator.fault_bodies import BODY_FAULTS, MUTATIONS
 from audit.simulator.faults import Fault
-from audit.simulator.render import discovery_body
+from audit.simulator.render.discovery import discovery_body
 
 if TYPE_CHECKING:
     from audit.simulator.server import _HTTPServer
 
-__all__ = ["LogEntry", "RequestHandler", "error_body", "next_midnight_utc"]
+__all__ = ["LogEntry", "RequestHandler"]
 
 MAX_BODY = 64 * 1024
 _VERSION_PATH = re.compile(r"/api/v(\d{1,4})(/.*)?")
-_VERSION_ACCEPT = re.compile(r"version\s*=\s*\"?([^;,\s\"]*)", re.IGNORECASE)
 _DISCOVERY = re.compile(r"/autodiscovery/awcredentials\.aws/v2/domainlookup/domain/([^/]+)/?")
 #: What IIS answers for a path the API does not route (XSOAR test data, shortened): HTML.
 _IIS_NOT_FOUND = (
@@ -70,18 +69,6 @@ class LogEntry:
     fault: str | None = None  # the fault rule that fired, if any
     correlation_id: str | None = None
     duration_ms: float = 0.0
-
-
-def error_body(message: str, code: int) -> dict[str, Any]:
-    """The UEM error body: ``{"errorCode", "message", "activityId"}``."""
-    return {"errorCode": code, "message": message, "activityId": str(uuid.uuid4())}
-
-
-def next_midnight_utc(now_s: float | None = None) -> int:
-    """Epoch seconds of the next UTC midnight after ``now_s`` (default: now), when the daily
-    quota resets."""
-    now = int(time.time() if now_s is None else now_s)
-    return now - now % 86_400 + 86_400
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -232,7 +219,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         if fault.kind == "slow":
             sim._pause(sim.faults.slow_s if sim.faults else 0.0)
             return False
-        if fault.kind in _BODY_FAULTS:
+        if fault.kind in BODY_FAULTS:
             return False  # applied to the real answer (API requests only)
         status = fault.status or 500
         entry.status = status
@@ -267,13 +254,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
         scheme, _, value = self.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "basic" and not client_id:
-            client_id, _, client_secret = _basic_pair(value)
+            client_id, _, client_secret = basic_pair(value)
         creds = sim.tenant["credentials"]
         if form.get("grant_type") != "client_credentials":
             entry.status = 400
             self._send_json(400, {"error": "unsupported_grant_type"}, headers)
         elif not (
-            _same(client_id, creds["client_id"]) and _same(client_secret, creds["client_secret"])
+            same(client_id, creds["client_id"]) and same(client_secret, creds["client_secret"])
         ):
             entry.status = 400
             self._send_json(400, {"error": "invalid_client"}, headers)
@@ -345,10 +332,15 @@ class RequestHandler(BaseHTTPRequestHandler):
             if method != "GET":
                 headers["Allow"] = "GET"
                 raise ApiError(405, "The requested resource does not support this method.", 1003)
-            self._authenticate()
+            authenticate(
+                self.headers.get("Authorization", ""),
+                self.headers.get("aw-tenant-code", ""),
+                sim.tenant["credentials"],
+                sim._tokens,
+            )
             sim._spend_quota(headers)
             if asked is None:
-                asked = _accept_version(self.headers.get("Accept"))
+                asked = accept_version(self.headers.get("Accept"))
             served = negotiate(versions, asked)
             headers["x-api-version"] = f"v{served}"
             entry.api_version = headers["x-api-version"]
@@ -369,8 +361,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             if fault.kind == "truncate":
                 self._send_truncated(reply.status, json.dumps(body).encode(), headers)
                 return
-            if fault.kind in _MUTATIONS:
-                body = _MUTATIONS[fault.kind](body)
+            if fault.kind in MUTATIONS:
+                body = MUTATIONS[fault.kind](body)
         self._send_json(reply.status, body, headers)
 
     def _send_truncated(self, status: int, data: bytes, headers: Mapping[str, str]) -> None:
@@ -389,82 +381,6 @@ class RequestHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _authenticate(self) -> None:
-        sim = self.server.sim
-        scheme, _, value = self.headers.get("Authorization", "").strip().partition(" ")
-        creds = sim.tenant["credentials"]
-        if scheme.lower() == "bearer":
-            if not sim._tokens.valid(value.strip()):
-                raise ApiError(401, "The access token is invalid or has expired.", 1005)
-            return
-        if scheme.lower() != "basic":
-            raise ApiError(401, "Authentication is required.", 1005)
-        user, sep, password = _basic_pair(value)
-        if not sep or not (_same(user, creds["username"]) and _same(password, creds["password"])):
-            raise ApiError(401, "User credentials are invalid.", 1005)
-        if not _same(self.headers.get("aw-tenant-code", ""), creds["tenant_code"]):
-            raise ApiError(403, "The API key (aw-tenant-code) is invalid or missing.", 1013)
-
-
-#: Faults that change (or cut) the real answer rather than replace it.
-_BODY_FAULTS = frozenset({"malformed", "truncate", "short", "extra", "missing"})
-#: Fields every object keeps under the "missing" fault (ids, and the v1 ``{"Value": n}``).
-_ID_FIELDS = frozenset({"id", "uuid", "value", "smartgroupid", "groupid"})
-_ID_SUFFIXES = ("id", "uuid")
-#: Paging metadata: never the item list (mirrors ``audit.uem.shapes``).
-_ENVELOPE_META = frozenset(
-    {"page", "pagesize", "page_size", "total", "totalresults", "total_count", "additionalinfo"}
-)
-_EXTRA_FIELDS: dict[str, Any] = {
-    "ExtraText": "unexpected <b>field</b>",
-    "extra_number": 1.5,
-    "ExtraNull": None,
-    "ExtraFlag": True,
-    "ExtraList": [1, "two", None, {"Deep": []}],
-    "ExtraObject": {"Nested": {"Deeper": [True, {"Value": "x"}]}},
-}
-
-
-def _short(body: Any) -> Any:
-    """The answer with the last row of its item list left out (totals unchanged)."""
-    if isinstance(body, list):
-        return body[:-1]
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if isinstance(value, list) and key.lower() not in _ENVELOPE_META:
-                return {**body, key: value[:-1]}
-    return body
-
-
-def _extra(body: Any) -> Any:
-    """Every object of the answer with :data:`_EXTRA_FIELDS` added after its own fields."""
-    if isinstance(body, list):
-        return [_extra(item) for item in body]
-    if isinstance(body, dict):
-        out = {key: _extra(value) for key, value in body.items()}
-        for key, value in _EXTRA_FIELDS.items():
-            out.setdefault(key, json.loads(json.dumps(value)))
-        return out
-    return body
-
-
-def _missing(body: Any) -> Any:
-    """Every object of the answer reduced to its id fields and its lists."""
-    if isinstance(body, list):
-        return [_missing(item) for item in body]
-    if isinstance(body, dict):
-        return {
-            key: _missing(value)
-            for key, value in body.items()
-            if key.lower() in _ID_FIELDS
-            or key.lower().endswith(_ID_SUFFIXES)
-            or isinstance(value, list)
-        }
-    return body
-
-
-_MUTATIONS = {"short": _short, "extra": _extra, "missing": _missing}
-
 
 def _exc_headers(exc: ApiError) -> dict[str, str]:
     """Extra headers for an error answer (authentication challenges)."""
@@ -478,26 +394,3 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
-
-
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8", "replace"), str(expected).encode("utf-8"))
-
-
-def _basic_pair(value: str) -> tuple[str, str, str]:
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return "", "", ""
-    return decoded.partition(":")
-
-
-def _accept_version(accept: str | None) -> int:
-    """The version asked for in ``Accept: application/json;version=N`` (default 1)."""
-    match = _VERSION_ACCEPT.search(accept or "")
-    if match is None:
-        return 1
-    text = match.group(1)
-    if not (text.isascii() and text.isdigit()) or len(text) > 4:
-        raise ApiError(400, "Invalid API version in the Accept header.", 1002)
-    return int(text)

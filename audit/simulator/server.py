@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import secrets
 import socket
 import socketserver
 import ssl
@@ -33,9 +32,11 @@ from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from audit.simulator.endpoints import ApiError, UemApi
+from audit.simulator.calls import ApiError
+from audit.simulator.credentials import TokenStore
+from audit.simulator.endpoints import UemApi
 from audit.simulator.faults import FaultPlan
-from audit.simulator.handler import LogEntry, RequestHandler, next_midnight_utc
+from audit.simulator.handler import LogEntry, RequestHandler
 from audit.simulator.tenant import TenantIndex, validate_tenant
 
 __all__ = ["RATELIMIT_LIMIT", "LogEntry", "SimulatorServer"]
@@ -43,31 +44,11 @@ __all__ = ["RATELIMIT_LIMIT", "LogEntry", "SimulatorServer"]
 RATELIMIT_LIMIT = 250_000
 
 
-class _TokenStore:
-    """Issued OAuth tokens and their expiry (monotonic seconds)."""
-
-    def __init__(self) -> None:
-        self._tokens: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self.issued = 0
-
-    def issue(self, lifetime_s: float) -> str:
-        token = secrets.token_urlsafe(32)
-        now = time.monotonic()
-        with self._lock:
-            self._tokens = {t: e for t, e in self._tokens.items() if e > now}
-            self._tokens[token] = now + lifetime_s
-            self.issued += 1
-        return token
-
-    def valid(self, token: str) -> bool:
-        with self._lock:
-            expiry = self._tokens.get(token)
-        return expiry is not None and time.monotonic() < expiry
-
-    def expire_all(self) -> None:
-        with self._lock:
-            self._tokens.clear()
+def next_midnight_utc(now_s: float | None = None) -> int:
+    """Epoch seconds of the next UTC midnight after ``now_s`` (default: now), when the daily
+    quota resets."""
+    now = int(time.time() if now_s is None else now_s)
+    return now - now % 86_400 + 86_400
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -195,7 +176,7 @@ class SimulatorServer:
         self.handler_errors = 0
         self._faults: FaultPlan | None = None
         self.faults = faults  # the setter parses spec strings
-        self._tokens = _TokenStore()
+        self._tokens = TokenStore()
         self._quota_lock = threading.Lock()
         self.ratelimit_limit = ratelimit_limit
         self.ratelimit_window_s = ratelimit_window_s

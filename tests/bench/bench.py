@@ -62,6 +62,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -165,8 +166,10 @@ def _config(url: str, creds: Mapping[str, str], opts: Mapping[str, Any]) -> Any:
         config, _env = demo_config(
             opts["tenant"], api_url=url, scenario=opts["scenario"], out_dir=Path(opts["out"])
         )
-        config.collect.update(concurrency=opts["concurrency"], request_budget=opts["budget"])
-        return config
+        limits = replace(
+            config.collect, concurrency=opts["concurrency"], request_budget=opts["budget"]
+        )
+        return replace(config, collect=limits)
 
     env = {"BENCH_PASSWORD": creds["password"], "BENCH_TENANT_CODE": creds["tenant_code"]}
     data = {

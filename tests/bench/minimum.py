@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from audit.simulator.render import app_bundle_id
+from audit.simulator.render.apps import app_bundle_id
 
 PAGE_SIZE = 500
 GROUP_ID = "contoso"
