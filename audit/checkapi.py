@@ -21,15 +21,14 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
+
+from audit.vocabulary import SEVERITIES, STATUSES, Status
 
 if TYPE_CHECKING:
     from audit.config import Attestation
     from audit.inventory import Inventory
 
-Status = Literal["pass", "fail", "warn", "manual", "error", "skipped"]
-STATUSES: tuple[Status, ...] = ("pass", "fail", "warn", "manual", "error", "skipped")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

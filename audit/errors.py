@@ -16,20 +16,12 @@
 
 Foreign exceptions (httpx, json, tomllib) are translated into these in one place each,
 with ``raise ... from exc``, so that the CLI prints one line and picks the exit code.
+The exit codes themselves, and what each means, are in :mod:`audit.vocabulary`.
 """
 
 from __future__ import annotations
 
-EXIT_READY = 0
-EXIT_NOT_READY = 1
-EXIT_CHECK_ERROR = 2
-EXIT_USAGE = 3
-EXIT_COLLECTION = 4
-#: An unexpected exception: a bug, never an expected condition.
-EXIT_INTERNAL = 70
-#: Interrupted by SIGINT (Ctrl-C) or SIGTERM: 128 + the signal number, as shells report it.
-EXIT_SIGINT = 130
-EXIT_SIGTERM = 143
+from audit.vocabulary import EXIT_COLLECTION, EXIT_USAGE
 
 
 class AuditError(Exception):

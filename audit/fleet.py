@@ -1,9 +1,10 @@
 """Many tenants in one run: ``ws1-audit run --config a.toml --config b.toml`` (or ``--config DIR``).
 
-Each tenant is audited on its own, sharing nothing but the process: its own config, UEM
-client (connections, auth, AIMD limiter, request budget), baseline, history folder and
-output folder ``OUT/<tenant-slug>/`` (the same files a single-tenant run writes into
-``OUT``). Collection runs concurrently on one asyncio loop (at most
+Each tenant is audited on its own by the pipeline's stages
+(:func:`audit.pipeline.collect_async`, then :func:`audit.pipeline.finish_tenant`), sharing
+nothing but the process: its own config, UEM client (connections, auth, AIMD limiter,
+request budget), baseline, history folder and output folder ``OUT/<tenant-slug>/`` (the
+same files a single-tenant run writes into ``OUT``). Collection runs concurrently on one asyncio loop (at most
 :data:`TENANTS_AT_ONCE` tenants at a time); evaluation and the light renderers run one
 tenant at a time in a worker thread, and the PDFs (report.pdf, handover.pdf: WeasyPrint,
 CPU-bound) render in a pool of processes, one per core (:data:`POOL_FORMATS`,
@@ -26,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import datetime as dt
+import functools
 import re
 import tomllib
 import unicodedata
@@ -37,15 +38,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from audit import TOOL_NAME, __version__, fleet_jobs, history, signing
+import httpx
+
+from audit import TOOL_NAME, __version__, fleet_jobs, pipeline, signing
 from audit.config import MAX_CONFIG_BYTES, Config, Waiver, load_config
-from audit.errors import EXIT_INTERNAL, EXIT_READY, AuditError, InputFileError, UsageError
+from audit.errors import AuditError, InputFileError, UsageError
 from audit.fileio import read_regular, write_atomic
 from audit.outset import OutputSet
 from audit.redact import scrub
-from audit.results import load_results
 from audit.selection import CheckSelection
-from audit.snapshot import Snapshot, save_snapshot
+from audit.snapshot import Snapshot
+from audit.validation import transport_warnings, validate_config_against
+from audit.vocabulary import EXIT_INTERNAL, EXIT_READY, exit_meaning, utc_now
 
 #: Tenants collected at the same time (each with its own ``[collect] concurrency``).
 TENANTS_AT_ONCE = 16
@@ -135,6 +139,9 @@ class FleetOptions:
     waivers_files: list[str] = field(default_factory=list)
     #: Processes rendering PDFs: None is one per core; 0 renders them in the worker thread.
     render_processes: int | None = None
+    #: Makes each tenant's HTTP transport from its config (e.g. ``httpx.MockTransport`` or a
+    #: recording wrapper); None is the network. Each client closes the transport it is given.
+    transport: Callable[[Config], httpx.AsyncBaseTransport] | None = None
 
 
 @dataclass
@@ -145,53 +152,7 @@ class FleetResult:
     exit_code: int
 
 
-def finish_tenant(
-    snapshot: Snapshot,
-    config: Config,
-    *,
-    out: Path,
-    formats: Sequence[str],
-    info: Any,
-    fail_on: str | None,
-    baseline: dict[str, Any] | None,
-    baseline_path: str,
-    history_dir: Path | None,
-    on_start: Callable[[str], None] | None = None,
-) -> tuple[dict[str, Any], list[Path]]:
-    """Everything after collection, for one tenant: save the snapshot, evaluate, save
-    results.json, add it to the history folder, render the other formats."""
-    from audit import pipeline
-
-    out.mkdir(parents=True, exist_ok=True)
-    written = [save_snapshot(snapshot, out / "snapshot.json")]
-    results = pipeline.evaluate(
-        snapshot, config, info=info, fail_on=fail_on, baseline=baseline, baseline_path=baseline_path
-    )
-    written.append(pipeline.save_results(results, out))
-    if history_dir is not None:
-        history.record(results, history_dir)
-    to_render = [f for f in formats if f != "json"]
-    written += pipeline.render(results, out, to_render, on_start=on_start)
-    written += signing.sign_outputs(config.signing, out, written)
-    return results, written
-
-
-def resolve_baseline(
-    explicit: Path | None, history_dir: Path | None
-) -> tuple[dict[str, Any] | None, str]:
-    """The baseline of a run: ``--baseline`` when given, else the latest run in the history
-    folder, else none."""
-    if explicit is not None:
-        return load_results(explicit), str(explicit)
-    if history_dir is not None:
-        found = history.baseline_from(history_dir)
-        if found is not None:
-            return found[0], str(found[1])
-    return None, ""
-
-
 def _prepare(paths: Sequence[Path], options: FleetOptions) -> list[TenantRun]:
-    from audit import pipeline
     from audit.plugins import get_registry
 
     runs: list[TenantRun] = []
@@ -208,17 +169,33 @@ def _prepare(paths: Sequence[Path], options: FleetOptions) -> list[TenantRun]:
         try:
             run.config = load_config(path)
             run.name = run.config.tenant.name
-            pipeline.validate_config_against(get_registry(), run.config)
+            validate_config_against(get_registry(), run.config)
             explicit = None
             if options.baseline is not None:
                 candidate = options.baseline / slug / "results.json"
                 explicit = candidate if candidate.is_file() else None
-            run.baseline, run.baseline_path = resolve_baseline(
+            run.baseline, run.baseline_path = pipeline.resolve_baseline(
                 explicit, options.history / slug if options.history else None
             )
         except AuditError as exc:
             run.fail(exc.exit_code, str(exc))
     return runs
+
+
+async def _collect_one(
+    run: TenantRun, config: Config, options: FleetOptions, gate: asyncio.Semaphore
+) -> Snapshot:
+    """Collect one tenant when the gate lets it (at most :data:`TENANTS_AT_ONCE` at a time)."""
+    async with gate:
+        options.note(f"{run.slug}: collecting from {config.tenant.api_url} ...")
+        for warning in transport_warnings(config):
+            options.warn(f"warning: {run.slug}: {warning}")
+        return await pipeline.collect_async(
+            config,
+            transport=options.transport(config) if options.transport else None,
+            mode="live",
+            warn=lambda line: options.warn(f"{run.slug}: {line}"),
+        )
 
 
 async def _audit_one(
@@ -228,8 +205,6 @@ async def _audit_one(
     worker: concurrent.futures.Executor,
     pool: concurrent.futures.Executor | None,
 ) -> None:
-    from audit import pipeline
-
     config = run.config
     assert config is not None
     info = pipeline.RunInfo(
@@ -241,32 +216,23 @@ async def _audit_one(
     )
     formats = options.formats(config)
     later = [f for f in formats if f in fleet_jobs.POOL_FORMATS] if pool is not None else []
+    finish = functools.partial(
+        pipeline.finish_tenant,
+        config=config,
+        formats=[f for f in formats if f not in later],
+        info=info,
+        fail_on=options.fail_on,
+        baseline=run.baseline,
+        baseline_path=run.baseline_path,
+        history=options.history / run.slug if options.history else None,
+    )
     try:
         with OutputSet(run.out_dir, info.run_id) as outset:  # preflight, lock: before requests
-            async with gate:
-                options.note(f"{run.slug}: collecting from {config.tenant.api_url} ...")
-                for warning in pipeline.transport_warnings(config):
-                    options.warn(f"warning: {run.slug}: {warning}")
-                snapshot = await pipeline.collect_async(
-                    config, mode="live", warn=lambda line: options.warn(f"{run.slug}: {line}")
-                )
-
+            snapshot = await _collect_one(run, config, options, gate)
             loop = asyncio.get_running_loop()
-
-            def finish() -> tuple[dict[str, Any], list[Path]]:
-                return finish_tenant(
-                    snapshot,
-                    config,
-                    out=outset.staging,
-                    formats=[f for f in formats if f not in later],
-                    info=info,
-                    fail_on=options.fail_on,
-                    baseline=run.baseline,
-                    baseline_path=run.baseline_path,
-                    history_dir=options.history / run.slug if options.history else None,
-                )
-
-            results, written = await loop.run_in_executor(worker, finish)
+            results, written = await loop.run_in_executor(
+                worker, functools.partial(finish, snapshot, out=outset.staging)
+            )
             if later:  # the PDFs: CPU-bound, in the process pool; signed before the set is placed
                 assert pool is not None
                 pdfs = await loop.run_in_executor(
@@ -300,9 +266,7 @@ async def _audit_all(runs: Sequence[TenantRun], options: FleetOptions) -> None:
 
 
 def _write_error_note(run: TenantRun) -> Path:
-    from reports.fleet import exit_meaning
-
-    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    stamp = utc_now()
     text = (
         f"{TOOL_NAME} could not audit this tenant.\n"
         f"tenant: {run.name}\n"
@@ -325,6 +289,44 @@ def record_outcome(run: TenantRun) -> Path | None:
     return None
 
 
+def _tenant_entry(run: TenantRun) -> dict[str, Any]:
+    """One tenant's row of the fleet summary: who, how it ended, and each check's status."""
+    entry: dict[str, Any] = {
+        "slug": run.slug,
+        "name": run.name,
+        "config": str(run.config_path),
+        "api_host": (urlsplit(run.config.tenant.api_url).hostname or "") if run.config else "",
+        "exit_code": run.exit_code,
+        "problem": run.problem,
+    }
+    results = run.results
+    if results is None:
+        entry.update(verdict="failed", checks={}, changes=None)
+        return entry
+    summary = results["summary"]
+    baseline = results.get("baseline")
+    entry.update(
+        verdict="ready" if summary["ready"] else "not-ready",
+        api_host=results["tenant"].get("api_host") or entry["api_host"],
+        fail_on=summary["fail_on"],
+        score=summary["score"],
+        counts=summary["counts"],
+        waived=summary.get("waived") or [],
+        blocking=summary.get("blocking") or [],
+        changes=(baseline or {}).get("changes") if baseline else None,
+        checks={
+            c["id"]: {
+                "status": c["status"],
+                "waived": bool((c.get("waiver") or {}).get("active")),
+                "blocking": bool(c.get("blocking")),
+                "change": c.get("change"),
+            }
+            for c in results["checks"]
+        },
+    )
+    return entry
+
+
 def fleet_summary(runs: Sequence[TenantRun], options: FleetOptions) -> dict[str, Any]:
     """The plain data :func:`reports.fleet.render_fleet` renders."""
     from audit.plugins import get_registry
@@ -333,55 +335,18 @@ def fleet_summary(runs: Sequence[TenantRun], options: FleetOptions) -> dict[str,
         c.id: {"id": c.id, "title": c.meta.title, "severity": c.meta.severity}
         for c in get_registry().checks.values()
     }
-    tenants: list[dict[str, Any]] = []
-    for run in runs:
-        entry: dict[str, Any] = {
-            "slug": run.slug,
-            "name": run.name,
-            "config": str(run.config_path),
-            "api_host": (urlsplit(run.config.tenant.api_url).hostname or "") if run.config else "",
-            "exit_code": run.exit_code,
-            "problem": run.problem,
-        }
-        results = run.results
-        if results is None:
-            entry.update(verdict="failed", checks={}, changes=None)
-        else:
-            summary = results["summary"]
-            for check in results["checks"]:
-                catalogue.setdefault(
-                    check["id"],
-                    {"id": check["id"], "title": check["title"], "severity": check["severity"]},
-                )
-            baseline = results.get("baseline")
-            entry.update(
-                verdict="ready" if summary["ready"] else "not-ready",
-                api_host=results["tenant"].get("api_host") or entry["api_host"],
-                fail_on=summary["fail_on"],
-                score=summary["score"],
-                counts=summary["counts"],
-                waived=summary.get("waived") or [],
-                blocking=summary.get("blocking") or [],
-                changes=(baseline or {}).get("changes") if baseline else None,
-                checks={
-                    c["id"]: {
-                        "status": c["status"],
-                        "waived": bool((c.get("waiver") or {}).get("active")),
-                        "blocking": bool(c.get("blocking")),
-                        "change": c.get("change"),
-                    }
-                    for c in results["checks"]
-                },
+    for run in runs:  # plugin checks a tenant ran that this process does not know
+        for check in (run.results or {}).get("checks") or []:
+            catalogue.setdefault(
+                check["id"],
+                {"id": check["id"], "title": check["title"], "severity": check["severity"]},
             )
-        tenants.append(entry)
     return {
-        "generated_at": dt.datetime.now(dt.UTC)
-        .isoformat(timespec="seconds")
-        .replace("+00:00", "Z"),
+        "generated_at": utc_now(),
         "tool_version": __version__,
         "fail_on": options.fail_on or "",
         "exit_code": worst_exit_code([r.exit_code for r in runs]),
-        "tenants": tenants,
+        "tenants": [_tenant_entry(run) for run in runs],
         "checks": list(catalogue.values()),
     }
 

@@ -30,7 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.errors import EXIT_USAGE, AuditError, UsageError
+from audit.errors import AuditError, UsageError
+from audit.vocabulary import EXIT_INTERNAL, EXIT_USAGE
 
 if TYPE_CHECKING:
     from audit.config import Config
@@ -83,7 +84,7 @@ def after_single_run(
     a run succeeds), then the ``[notify]`` alert. ``exc`` is what stopped the run (None when
     it produced ``results``)."""
     from audit import notify
-    from audit.fleet import EXIT_INTERNAL, TenantRun, record_outcome
+    from audit.fleet import TenantRun, record_outcome
     from audit.pipeline import exit_code_for
 
     run = TenantRun(path, "", config.tenant.name, out, config=config, results=results)

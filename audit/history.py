@@ -35,10 +35,10 @@ import pandas as pd
 from audit.errors import InputFileError
 from audit.fileio import read_json_file, write_json_atomic
 from audit.results import change_of, load_results, results_schema, sealed
+from audit.vocabulary import STATUSES
 
 #: How a run's results file is named in a history folder.
 NAME_RE = re.compile(r"^results-(\d{8}T\d{6}Z)-([0-9A-Za-z]{1,8})\.json$")
-STATUSES = ("pass", "fail", "warn", "manual", "error", "skipped")
 TREND_COLUMNS = [
     "series",
     "tenant",

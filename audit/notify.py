@@ -33,7 +33,7 @@ from typing import Any
 from audit import TOOL_NAME
 from audit.errors import AuditError
 from audit.redact import scrub
-from reports.fleet import exit_meaning
+from audit.vocabulary import exit_meaning
 
 #: Regressed check ids listed in a message (the rest are counted).
 LISTED = 10

@@ -1,54 +1,60 @@
 """The stages wired together: collect -> snapshot -> inventory -> checks -> results -> renderers.
 
 Each function takes plain inputs and returns plain outputs, so each stage runs alone
-(``collect``, ``evaluate``, ``render``) or all together (``run``). The snapshot is saved
-before evaluation starts, so a later failure loses no collected data.
+(``collect``, ``evaluate``, ``render``) or all together (:func:`run_tenant`, what ``run``
+and ``demo`` do for one tenant; a fleet, :mod:`audit.fleet`, runs the same stages itself,
+:func:`collect_async` then :func:`finish_tenant`, to interleave its tenants). The snapshot
+is saved before evaluation starts, so a later failure loses no collected data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from audit.cache import ResponseCache
 from audit.collect import Collector, Progress
 from audit.config import Config, Waiver, default_requirements
-from audit.config_keys import DEFAULT_FORMATS
-from audit.errors import (
-    EXIT_CHECK_ERROR,
-    EXIT_NOT_READY,
-    EXIT_READY,
-    CollectionError,
-    ConfigError,
-    UsageError,
-)
+from audit.errors import CollectionError, UsageError
 from audit.fileio import write_json_atomic
+from audit.history import baseline_from, record
 from audit.inventory_build import build_inventory
+from audit.outset import OutputSet
 from audit.plugins import Registry, get_registry
 from audit.redact import PROCESS
-from audit.results import apply_baseline, build_results, sealed, validate_results
+from audit.results import apply_baseline, build_results, load_results, sealed, validate_results
+from audit.results_blocks import (
+    dropship_block,
+    report_block,
+    report_settings,
+    run_block,
+    snapshot_block,
+    tenant_block,
+)
 from audit.runner import catalogue_version, run_checks, summarise
 from audit.selection import CheckSelection
-from audit.snapshot import Snapshot
+from audit.signing import sign_outputs
+from audit.snapshot import Snapshot, save_snapshot
 from audit.uem.auth import auth_from_config
 from audit.uem.client import UEMClient
 from audit.uem.recorder import Recorder
+from audit.validation import plain_http, transport_warnings, validate_config_against
+from audit.vocabulary import (
+    DEFAULT_FAIL_ON,
+    EXIT_CHECK_ERROR,
+    EXIT_NOT_READY,
+    EXIT_READY,
+    utc_now,
+)
 from reports.base import RenderOptions
-
-#: The ``[report]`` settings results.json records (not the signing key, certificate or TSA).
-REPORT_KEYS_IN_RESULTS = ("organisation", "logo", "fail_on", "formats")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -58,7 +64,7 @@ class RunInfo:
     mode: str = "live"
     command: list[str] = field(default_factory=list)
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    started_at: str = field(default_factory=_now)
+    started_at: str = field(default_factory=utc_now)
     warnings: list[str] = field(default_factory=list)
     #: The checks ``--checks``/``--exclude-checks``/``--severity`` leave out.
     selection: CheckSelection | None = None
@@ -67,52 +73,19 @@ class RunInfo:
     waivers_files: list[str] = field(default_factory=list)
 
 
-def validate_config_against(registry: Registry, config: Config) -> None:
-    """Waivers must name a known check; attestations a check that takes them, or one of its
-    setting names (``ws1-audit checks`` lists them). Before any request: exit 3."""
-    validate_waivers(registry, config.waivers, config.source)
-    validate_attestations(registry, config)
-
-
-def validate_waivers(registry: Registry, waivers: Sequence[Waiver], source: str) -> None:
-    """Raise ConfigError (exit 3) naming ``source`` and the first waiver of an unknown check."""
-    known = set(registry.checks)
-    for i, waiver in enumerate(waivers):
-        if waiver.check not in known:
-            raise ConfigError(
-                source,
-                f"waivers[{i}].check",
-                f"unknown check {waiver.check!r} (see `ws1-audit checks`)",
-            )
-
-
-def validate_attestations(registry: Registry, config: Config) -> None:
-    """Raise ConfigError (exit 3) for an attestation of no check or setting that takes one."""
-    known = set(registry.checks)
-    names = {
-        name: check.id
-        for check in registry.checks.values()
-        for name in (check.meta.as_dict().get("attestation_names") or [])
-    }
-    for i, att in enumerate(config.attestations):
-        if att.check.lower() in names:
-            continue
-        problem = (
-            f"{att.check!r} takes no attestation (the API is its evidence)"
-            if att.check in known
-            else f"unknown check or setting {att.check!r}"
-        )
-        raise ConfigError(
-            config.source,
-            f"attestations[{i}].check",
-            f"{problem}; attestations can name: {', '.join(sorted(names))}",
-        )
-
-
 def make_client(
-    config: Config, *, recorder: Recorder, transport: httpx.AsyncBaseTransport | None = None
+    config: Config,
+    *,
+    recorder: Recorder,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> UEMClient:
-    """The UEM client for a config (auth, TLS, limits), recording into ``recorder``."""
+    """The UEM client for a config (auth, TLS, limits), recording into ``recorder``.
+
+    ``transport`` (e.g. ``httpx.MockTransport``) replaces the network; ``clock`` and ``sleep``
+    the time the client paces the tenant's quota by and waits with (backoff, Retry-After,
+    quota windows, OAuth retries)."""
     tenant, limits = config.tenant, config.collect
     verify: bool | str = str(tenant.ca_bundle) if tenant.ca_bundle else tenant.verify_tls
     return UEMClient(
@@ -128,6 +101,8 @@ def make_client(
         verify=verify,
         recorder=recorder,
         max_response_bytes=limits.max_response_mb << 20,
+        clock=clock,
+        sleep=sleep,
     )
 
 
@@ -139,17 +114,23 @@ async def collect_async(
     registry: Registry | None = None,
     mode: str = "live",
     warn: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Snapshot:
     """Collect a snapshot from the tenant named by ``config`` (``warn``: one-line warnings,
-    e.g. a cache file that could not be used). A collection in which no answer of the
-    tenant's API could be read raises CollectionError (:func:`require_an_answer`)."""
+    e.g. a cache file that could not be used; ``transport``, ``clock``, ``sleep``: see
+    :func:`make_client`). A collection in which no answer of the tenant's API could be read
+    raises CollectionError (:func:`require_an_answer`)."""
     registry = registry or get_registry()
     cache = None
     if config.collect.cache_dir:
         scope = f"{config.tenant.api_url}|{config.dropship.organization_group}"
         cache = ResponseCache(config.collect.cache_dir, scope)
     collector = Collector(config, cache=cache, progress=progress, plugin_hook=registry.manager.hook)
-    async with make_client(config, recorder=collector.recorder, transport=transport) as client:
+    client = make_client(
+        config, recorder=collector.recorder, transport=transport, clock=clock, sleep=sleep
+    )
+    async with client:
         snapshot = await collector.run(client)
     if cache is not None and cache.problem and warn is not None:
         warn(f"warning: {cache.problem}")
@@ -157,26 +138,6 @@ async def collect_async(
     snapshot.stats["insecure_http"] = plain_http(config)
     require_an_answer(snapshot)
     return snapshot
-
-
-def plain_http(config: Config) -> bool:
-    """Whether this config talks to the tenant (or its token URL) over plain http://."""
-    urls = (config.tenant.api_url, config.token_url)
-    return any(str(u or "").lower().startswith("http://") for u in urls)
-
-
-def transport_warnings(config: Config) -> list[str]:
-    """What every run and collect with ``config`` warns about on stderr (and records)."""
-    out = []
-    if not config.tenant.verify_tls:
-        out.append("TLS certificate verification is disabled (verify_tls = false)")
-    if plain_http(config):
-        host = urlsplit(config.tenant.api_url).hostname
-        out.append(
-            f"plain HTTP to {host}: credentials and answers travel unencrypted "
-            "(allow_insecure_http = true)"
-        )
-    return out
 
 
 #: Requests that are not the tenant's own API answering.
@@ -204,36 +165,9 @@ def require_an_answer(snapshot: Snapshot) -> None:
 
 def collect(config: Config, **kwargs: Any) -> Snapshot:
     """Synchronous wrapper of :func:`collect_async`."""
-    return asyncio.run(collect_async(config, **kwargs))
-
-
-def _run_block(info: RunInfo, snapshot: Snapshot) -> dict[str, Any]:
-    """results.json's ``run``: this invocation, the collection's TLS state, the warnings."""
-    warnings = list(info.warnings)
-    verify_tls = bool(snapshot.stats.get("verify_tls", True))
-    insecure_http = bool(snapshot.stats.get("insecure_http", False))
-    if not verify_tls:
-        warnings.append(
-            "TLS certificate verification was disabled for this collection (verify_tls = false)"
-        )
-    if insecure_http:
-        warnings.append(
-            "this collection used plain HTTP (allow_insecure_http = true): nothing proves the "
-            "answers came from the tenant, and the credentials travelled unencrypted"
-        )
-    selection = info.selection
-    return {
-        "id": info.run_id,
-        "started_at": snapshot.started_at or info.started_at,
-        "finished_at": _now(),
-        "mode": info.mode,
-        "command": info.command,
-        "verify_tls": verify_tls,
-        "insecure_http": insecure_http,
-        "warnings": warnings,
-        **({"selection": selection.as_dict()} if selection and selection.active else {}),
-        **({"waivers_files": list(info.waivers_files)} if info.waivers_files else {}),
-    }
+    with asyncio.Runner() as runner:
+        runner.get_loop()  # the loop first: a signal while it starts leaves no coroutine unrun
+        return runner.run(collect_async(config, **kwargs))
 
 
 def evaluate(
@@ -255,25 +189,15 @@ def evaluate(
     info = info or RunInfo(mode="snapshot")
     if config is not None:
         validate_config_against(registry, config)
-    requirements = dict(config.requirements) if config else default_requirements()
-    report = (
-        dict(config.report)
-        if config
-        else {
-            "organisation": "",
-            "logo": None,
-            "fail_on": "medium",
-            "formats": list(DEFAULT_FORMATS),
-        }
-    )
-    fail_on = fail_on or str(report.get("fail_on") or "medium")
+    report = report_settings(config)
+    fail_on = fail_on or str(report.get("fail_on") or DEFAULT_FAIL_ON)
     dropship = dict(snapshot.dropship)
     inventory = build_inventory(snapshot)
     checks = list(registry.checks.values())
     entries = run_checks(
         checks,
         inventory,
-        requirements=requirements,
+        requirements=dict(config.requirements) if config else default_requirements(),
         dropship=dropship,
         attestations=config.attestations if config else (),
         # the config's own waiver of a check wins over a shared file's (the last one counts)
@@ -283,32 +207,14 @@ def evaluate(
         today=today,
         selection=info.selection,
     )
-    og = inventory.dropship_og
     results = build_results(
         checks=entries,
         summary=summarise(entries, fail_on),
-        run=_run_block(info, snapshot),
-        tenant={
-            "name": inventory.tenant_name,
-            "api_host": inventory.api_host,
-            "uem_version": inventory.uem_version,
-            "organization_group": None
-            if og is None
-            else {k: og.get(k) for k in ("group_id", "uuid", "name", "type")},
-        },
-        dropship={
-            **{
-                k: dropship.get(k)
-                for k in ("organization_group", "tags", "email_domain", "upn", "username")
-            },
-            "smart_groups": [str(n) for n in inventory.dropship_smart_groups()["name"].tolist()],
-            **_from_api(inventory.dropship_settings),
-        },
-        report={
-            **{k: v for k, v in report.items() if k in REPORT_KEYS_IN_RESULTS},
-            "logo": str(report["logo"]) if report.get("logo") else None,
-        },
-        snapshot=_snapshot_block(snapshot),
+        run=run_block(info, snapshot),
+        tenant=tenant_block(inventory),
+        dropship=dropship_block(dropship, inventory),
+        report=report_block(report),
+        snapshot=snapshot_block(snapshot),
         catalogue_version=catalogue_version(checks),
     )
     if baseline is not None:
@@ -317,27 +223,6 @@ def evaluate(
     results = PROCESS.redact(redactor.redact(results))  # tenant data may echo a secret
     validate_results(results)
     return results
-
-
-def _snapshot_block(snapshot: Snapshot) -> dict[str, Any]:
-    """results.json's ``snapshot``: its hash, requests, gaps, and the API quota it spent."""
-    quota = snapshot.stats.get("quota")
-    return {
-        "sha256": snapshot.sha256,
-        "requests": snapshot.request_count,
-        "gaps": snapshot.gaps,
-        **({"quota": quota} if isinstance(quota, dict) else {}),
-    }
-
-
-def _from_api(settings: dict[str, Any] | None) -> dict[str, Any]:
-    """``dropship.from_api`` of results.json: the Drop Ship settings the API showed (the
-    handover sheet compares the staging username with ``dropship.username``); absent when
-    they were not read. The staging password is never part of it."""
-    if settings is None:
-        return {}
-    keys = ("username", "enabled", "endpoint")
-    return {"from_api": {k: settings.get(k) for k in keys}}
 
 
 def render(
@@ -385,3 +270,127 @@ def exit_code_for(results: dict[str, Any]) -> int:
 def save_results(results: dict[str, Any], out_dir: str | Path) -> Path:
     """Write results.json into ``out_dir`` atomically, sealed with its ``content_sha256``."""
     return write_json_atomic(Path(out_dir) / "results.json", sealed(results))
+
+
+def resolve_baseline(
+    explicit: Path | None, history: Path | None
+) -> tuple[dict[str, Any] | None, str]:
+    """The baseline of a run: ``--baseline`` when given, else the latest run in the history
+    folder, else none."""
+    if explicit is not None:
+        return load_results(explicit), str(explicit)
+    if history is not None:
+        found = baseline_from(history)
+        if found is not None:
+            return found[0], str(found[1])
+    return None, ""
+
+
+def finish_tenant(
+    snapshot: Snapshot,
+    config: Config,
+    *,
+    out: Path,
+    formats: Sequence[str],
+    info: RunInfo,
+    fail_on: str | None,
+    baseline: dict[str, Any] | None,
+    baseline_path: str,
+    history: Path | None,
+    on_start: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], list[Path]]:
+    """Everything after collection, for one tenant: save the snapshot, evaluate, save
+    results.json, add it to the history folder, render the other formats, sign."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [save_snapshot(snapshot, out / "snapshot.json")]
+    results = evaluate(
+        snapshot, config, info=info, fail_on=fail_on, baseline=baseline, baseline_path=baseline_path
+    )
+    written.append(save_results(results, out))
+    if history is not None:
+        record(results, history)
+    written += render(results, out, [f for f in formats if f != "json"], on_start=on_start)
+    written += sign_outputs(config.signing, out, written)
+    return results, written
+
+
+def _ignore(_line: str) -> None:
+    pass
+
+
+def _before_requests(
+    config: Config,
+    info: RunInfo,
+    baseline: Path | None,
+    history: Path | None,
+    note: Callable[[str], None],
+    warn: Callable[[str], None],
+) -> tuple[dict[str, Any] | None, str]:
+    """What :func:`run_tenant` settles before the first request: the config against the
+    catalogue (exit 3), the baseline, the warnings about the connection."""
+    validate_config_against(get_registry(), config)
+    baseline_data, baseline_path = resolve_baseline(baseline, history)
+    if baseline_path and baseline is None:
+        note(f"Baseline: {baseline_path}")
+    if info.mode != "demo":  # the demo's loopback simulator is plain HTTP by design
+        for warning in transport_warnings(config):
+            warn(f"warning: {warning}")
+    return baseline_data, baseline_path
+
+
+def run_tenant(
+    config: Config,
+    *,
+    out: Path,
+    formats: Sequence[str],
+    fail_on: str | None,
+    baseline: Path | None,
+    history: Path | None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    info: RunInfo | None = None,
+    progress: Progress | None = None,
+    note: Callable[[str], None] = _ignore,
+    warn: Callable[[str], None] = _ignore,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> tuple[dict[str, Any], list[Path]]:
+    """One tenant, end to end, into the output set ``out``: check the config against the
+    catalogue, pick the baseline (``baseline``, else the latest run in ``history``), collect,
+    then :func:`finish_tenant`; return the results and the files put in place.
+
+    ``info`` says what the command line asked (mode, selection, shared waivers); ``note``
+    gets progress lines, ``warn`` one-line warnings and notes for stderr; ``transport``,
+    ``clock`` and ``sleep`` go to :func:`make_client`. A failure after collection keeps the
+    snapshot (``warn`` says where); the previous output set stays in place.
+    """
+    info = info or RunInfo()
+    baseline_data, baseline_path = _before_requests(config, info, baseline, history, note, warn)
+    outset = OutputSet(out, info.run_id)
+    try:
+        with outset:  # preflight and lock: before the first request
+            note(f"Collecting from {config.tenant.api_url} ...")
+            snapshot = collect(
+                config,
+                transport=transport,
+                progress=progress,
+                mode=info.mode,
+                warn=warn,
+                clock=clock,
+                sleep=sleep,
+            )
+            results, written = finish_tenant(
+                snapshot,
+                config,
+                out=outset.staging,
+                formats=formats,
+                info=info,
+                fail_on=fail_on,
+                baseline=baseline_data,
+                baseline_path=baseline_path,
+                history=history,
+                on_start=lambda f: note(f"Rendering {f} ..."),
+            )
+            return results, outset.commit(written)
+    finally:
+        if outset.kept is not None:
+            warn(f"note: the snapshot collected by this run is kept in {outset.kept}")

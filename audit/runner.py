@@ -20,10 +20,9 @@ from audit.evidence_kind import kind_of
 from audit.inventory import Inventory
 from audit.plugins import LoadProblem
 from audit.selection import CheckSelection
+from audit.vocabulary import DEFAULT_FAIL_ON, STATUSES, is_blocking
 
-SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 SEVERITY_WEIGHT = {"info": 0, "low": 1, "medium": 3, "high": 5, "critical": 8}
-BLOCKING_STATUSES = {"fail", "error", "manual"}
 #: What the score is, in the words every report shows beside it.
 SCORE_SHORT = "the severity-weighted share of the checks that are met"
 SCORE_MEANING = (
@@ -123,7 +122,7 @@ def run_checks(
     attestations: Sequence[Attestation] = (),
     waivers: Sequence[Waiver] = (),
     problems: Sequence[LoadProblem] = (),
-    fail_on: str = "medium",
+    fail_on: str = DEFAULT_FAIL_ON,
     today: dt.date | None = None,
     selection: CheckSelection | None = None,
 ) -> list[dict[str, Any]]:
@@ -164,25 +163,20 @@ def run_checks(
         out.append(entry)
     out.extend(_problem_entry(problem) for problem in problems)
     for entry in out:
-        entry["blocking"] = is_blocking(entry, fail_on)
+        entry["blocking"] = _blocks(entry, fail_on)
         entry["evidence"]["kind"] = kind_of(entry)
     return out
 
 
-def is_blocking(entry: dict[str, Any], fail_on: str) -> bool:
-    """A check blocks readiness when its severity is at or above ``fail_on`` and its status is
-    fail, error or manual, unless an active waiver covers it."""
-    waiver = entry.get("waiver") or {}
-    return (
-        SEVERITY_RANK[entry["severity"]] >= SEVERITY_RANK[fail_on]
-        and entry["status"] in BLOCKING_STATUSES
-        and not waiver.get("active", False)
-    )
+def _blocks(entry: dict[str, Any], fail_on: str) -> bool:
+    """:func:`audit.vocabulary.is_blocking` of a results.json check entry."""
+    waived = bool((entry.get("waiver") or {}).get("active", False))
+    return is_blocking(entry["severity"], entry["status"], waived=waived, fail_on=fail_on)
 
 
 def summarise(checks: list[dict[str, Any]], fail_on: str) -> dict[str, Any]:
     """The summary block: readiness, score, counts, blocking and waived check ids."""
-    counts = {s: 0 for s in ("pass", "fail", "warn", "manual", "error", "skipped")}
+    counts = {s: 0 for s in STATUSES}
     earned = possible = 0.0
     for entry in checks:
         counts[entry["status"]] += 1
@@ -195,7 +189,7 @@ def summarise(checks: list[dict[str, Any]], fail_on: str) -> dict[str, Any]:
             earned += weight
         elif entry["status"] == "warn":
             earned += weight / 2
-    blocking = [c["id"] for c in checks if is_blocking(c, fail_on)]
+    blocking = [c["id"] for c in checks if _blocks(c, fail_on)]
     return {
         "ready": not blocking,
         "fail_on": fail_on,

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.errors import UsageError
-
-SEVERITIES = ("critical", "high", "medium", "low", "info")
+from audit.vocabulary import SEVERITIES
 
 
 def _ids(value: str | None) -> tuple[str, ...]:

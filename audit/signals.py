@@ -11,6 +11,8 @@ from __future__ import annotations
 import signal
 from typing import Any
 
+from audit.vocabulary import EXIT_SIGINT, EXIT_SIGTERM
+
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -20,6 +22,11 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+def exit_code_for_signal(signum: int) -> int:
+    """The exit code of a run interrupted by ``signum``: 130 for SIGINT, 143 for SIGTERM."""
+    return EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT
 
 
 def _raise(signum: int, frame: Any) -> None:

@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.errors import EXIT_COLLECTION, AuditError, ConfigError
+from audit.errors import AuditError, ConfigError
 from audit.fileio import write_atomic
+from audit.vocabulary import EXIT_COLLECTION
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import SimpleSigner

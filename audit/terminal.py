@@ -25,8 +25,9 @@ from typing import Any
 
 import click
 
-from audit.redact import printable, printable_json
-from audit.runner import SCORE_SHORT, SEVERITY_RANK
+from audit.redact import printable, printable_json, scrub
+from audit.runner import SCORE_SHORT
+from audit.vocabulary import SEVERITY_RANK, exit_meaning
 from reports.text import shorten, visible
 
 #: Indent of a check's summary line, under its id.
@@ -208,3 +209,32 @@ def print_fleet_json(result: Any) -> None:
         "outputs": [str(p) for p in result.written],
     }
     click.echo(printable_json(json.dumps(document, indent=2, ensure_ascii=False)))
+
+
+def fleet_lines(result: Any) -> list[str]:
+    """One line per tenant of a :class:`audit.fleet.FleetResult`, then the files written."""
+    width = max((len(r.slug) for r in result.tenants), default=10)
+    lines = [
+        f"Fleet of {len(result.tenants)} tenants: exit {result.exit_code} ({exit_meaning(result.exit_code)}, the worst tenant's)"
+    ]
+    for run_ in result.tenants:
+        if run_.results is None:
+            lines.append(
+                f"  FAILED    {run_.slug:{width}}  exit {run_.exit_code}: {scrub(run_.problem or '')}"
+            )
+            continue
+        summary = run_.results["summary"]
+        verdict = "READY" if summary["ready"] else "NOT READY"
+        counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items() if v)
+        change = run_.results.get("baseline")
+        regressed = f"; {len(change['changes']['regressed'])} regressed" if change else ""
+        lines.append(
+            f"  {verdict:9} {run_.slug:{width}}  exit {run_.exit_code}, score {summary['score']}/100 ({counts}{regressed})"
+        )
+    return lines + [f"  wrote {path}" for path in result.written]
+
+
+def print_fleet(result: Any) -> None:
+    """Print :func:`fleet_lines` on stdout."""
+    for line in fleet_lines(result):
+        click.echo(printable(line))

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from audit.runner import SCORE_MEANING, SCORE_SHORT
+from audit.vocabulary import DEFAULT_FAIL_ON, SEVERITIES, STATUSES, is_blocking
 from reports import text as t
 from reports.evidence_view import EvidenceView, evidence_view
 from reports.logo import logo_data_uri
 
 T = TypeVar("T")
 
-STATUSES = ("pass", "fail", "warn", "manual", "error", "skipped")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 STATUS_LABEL = {
     "pass": "Pass",
     "fail": "Fail",
@@ -251,20 +250,6 @@ def _og_text(og: Any) -> str:
     return f"{t.clip(name or gid or '—', 120)}" + (f" ({detail})" if detail else "")
 
 
-def blocks(check: CheckView, fail_on: str) -> bool:
-    """The readiness rule, for results that do not list their blocking checks.
-
-    A check blocks when its severity is at or above ``fail_on`` and it is ``fail``,
-    ``error`` or ``manual`` without an active waiver.
-    """
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return (
-        check.status in ("fail", "error", "manual")
-        and not check.waived
-        and rank.get(check.severity, len(rank)) <= rank.get(fail_on, 2)
-    )
-
-
 def build_report(results: dict[str, Any], limits: Limits = HTML_LIMITS) -> ReportView:
     """The :class:`ReportView` of a results dict."""
     tenant = results.get("tenant") or {}
@@ -277,10 +262,14 @@ def build_report(results: dict[str, Any], limits: Limits = HTML_LIMITS) -> Repor
         for i, c in enumerate(results.get("checks") or [], 1)
     ]
     by_id = {c.id: c for c in checks}
-    fail_on = str(summary.get("fail_on") or report.get("fail_on") or "medium")
+    fail_on = str(summary.get("fail_on") or report.get("fail_on") or DEFAULT_FAIL_ON)
     blocking_ids = summary.get("blocking")
     if blocking_ids is None:
-        blocking_ids = [c.id for c in checks if c.blocking or blocks(c, fail_on)]
+        blocking_ids = [
+            c.id
+            for c in checks
+            if c.blocking or is_blocking(c.severity, c.status, waived=c.waived, fail_on=fail_on)
+        ]
     counts = summary.get("counts") or {}
     run_view = _run_view(results)
     return ReportView(

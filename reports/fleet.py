@@ -22,24 +22,16 @@ from markupsafe import Markup
 
 from audit.fileio import dump_json, write_atomic
 from audit.runner import SCORE_MEANING
+from audit.vocabulary import EXIT_MEANING, STATUSES, exit_meaning
 from reports import templating
 from reports import text as t
-from reports.context import STATUS_LABEL, STATUS_SYMBOL, STATUSES, utc_text
+from reports.context import STATUS_LABEL, STATUS_SYMBOL, utc_text
 from reports.csv_tables import ENCODING, csv_bytes
 from reports.pdfwriter import PdfAttachment, html_to_pdf, parse_created
 
 FLEET_HTML, FLEET_PDF, FLEET_CSV = "fleet.html", "fleet.pdf", "fleet.csv"
 FLEET_JSON = "fleet.json"
 
-#: What each exit code means; a fleet exits with its worst tenant's (the highest number).
-EXIT_MEANING = {
-    0: "ready",
-    1: "not ready",
-    2: "a check errored",
-    3: "usage or configuration error",
-    4: "collection failed",
-    70: "internal error",
-}
 VERDICT_LABEL = {"ready": "Ready", "not-ready": "Not ready", "failed": "Not audited"}
 SHORT = 200
 
@@ -59,10 +51,6 @@ def page_csp(css: str) -> str:
         f"style-src {templating.csp_hash(css)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
-
-
-def exit_meaning(code: int) -> str:
-    return EXIT_MEANING.get(code, "unexpected")
 
 
 # -- fleet ------------------------------------------------------------------------------------
@@ -265,7 +253,6 @@ def render_fleet(
 
 __all__ = [
     "ENCODING",
-    "EXIT_MEANING",
     "FLEET_CSV",
     "FLEET_HTML",
     "FLEET_JSON",

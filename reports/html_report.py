@@ -20,6 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from audit.fileio import write_atomic
+from audit.vocabulary import SEVERITIES
 from reports import context, svg, templating
 from reports import text as t
 from reports.base import RenderOptions
@@ -70,7 +71,7 @@ def render_html(results: dict[str, Any], options: RenderOptions | None = None) -
         js=js,
         csp=content_security_policy(str(css), str(js)),
         chart=svg.counts_chart(view.counts),
-        severities=context.SEVERITIES,
+        severities=SEVERITIES,
         meanings=context.STATUS_MEANING,
         embedded={cid: len(p["rows"]) for cid, p in payload.items()},
         evidence_json=Markup(t.json_for_script(payload)),

@@ -14,12 +14,12 @@ from typing import Any
 from audit.evidence_kind import label_of
 from audit.fileio import write_atomic
 from audit.runner import SCORE_MEANING
+from audit.vocabulary import STATUSES
 from reports.base import RenderOptions
 from reports.context import (
     CHANGE_LABEL,
     STATUS_LABEL,
     STATUS_SYMBOL,
-    STATUSES,
     by_severity,
     utc_text,
 )

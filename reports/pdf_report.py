@@ -20,6 +20,7 @@ from typing import Any
 
 from audit.fileio import write_atomic
 from audit.results import results_hash, sealed
+from audit.vocabulary import SEVERITIES
 from reports import context, csv_tables, svg, templating
 from reports.base import RenderOptions
 from reports.pdfwriter import PdfAttachment, html_to_pdf, parse_created
@@ -41,7 +42,7 @@ def report_html_for_pdf(results: dict[str, Any], options: RenderOptions) -> str:
         interactive=False,
         css=templating.stylesheet(interactive=False) + COLUMN_WIDTH_CSS,
         chart=svg.counts_chart(view.counts),
-        severities=context.SEVERITIES,
+        severities=SEVERITIES,
         meanings=context.STATUS_MEANING,
         results_sha256=results_hash(results),
     )

@@ -18,9 +18,10 @@ import pandas as pd
 
 from audit.fileio import write_atomic
 from audit.runner import SCORE_MEANING
+from audit.vocabulary import STATUSES
 from reports import templating
 from reports import text as t
-from reports.context import STATUS_LABEL, STATUS_SYMBOL, STATUSES, utc_text
+from reports.context import STATUS_LABEL, STATUS_SYMBOL, utc_text
 from reports.csv_tables import csv_bytes
 from reports.fleet import SHORT, page_csp, page_css
 from reports.trend_chart import CHART_RUNS, axis_precision, short_date, trend_chart

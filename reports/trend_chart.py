@@ -15,8 +15,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from audit.vocabulary import STATUSES
 from reports import text as t
-from reports.context import STATUS_LABEL, STATUS_SYMBOL, STATUSES
+from reports.context import STATUS_LABEL, STATUS_SYMBOL
 from reports.svg import STATUS_FILL
 
 #: Runs shown in the trend chart (the newest); every run is in trend.csv.

@@ -5,8 +5,8 @@ Everything runs against the simulator on loopback. Two ways to audit:
 - :func:`ws1`: the real console entry point in a subprocess (exit codes, stderr lines,
   what a user sees); its backoff is real, so configs keep ``[collect] retries`` small.
 - :func:`audit_in_process`: collect -> evaluate -> render in this process, with the
-  client's sleeps shortened by :func:`fast_sleeps` (the sleeps asked for are recorded, so a
-  test can still see that ``Retry-After`` was honoured).
+  client's sleeps shortened by a :class:`FastSleeps` handed to it (the sleeps asked for are
+  recorded, so a test can still see that ``Retry-After`` was honoured).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,24 +159,13 @@ def config_for(
     return parse_config(data, file="<test>", base_dir=base_dir, env=env)
 
 
-@contextlib.contextmanager
-def fast_sleeps(monkeypatch: Any) -> Iterator[list[float]]:
-    """Shorten every client and OAuth sleep to at most 5 ms; yield the sleeps asked for."""
-    asked: list[float] = []
-    original = pipeline.make_client
+class FastSleeps(list[float]):
+    """A client and OAuth sleep of at most 5 ms, for ``collect(config, sleep=...)`` and
+    :func:`audit_in_process`; the list holds the sleeps asked for."""
 
-    async def sleep(seconds: float) -> None:
-        asked.append(seconds)
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
         await asyncio.sleep(min(seconds, 0.005))
-
-    def make_client(config: Config, **kwargs: Any) -> Any:
-        client = original(config, **kwargs)
-        client._sleep = sleep
-        client._auth_ctx.sleep = sleep
-        return client
-
-    monkeypatch.setattr(pipeline, "make_client", make_client)
-    yield asked
 
 
 @dataclass
@@ -196,10 +185,15 @@ class Audit:
 
 
 def audit_in_process(
-    config: Config, out: Path | None = None, formats: tuple[str, ...] = ()
+    config: Config,
+    out: Path | None = None,
+    formats: tuple[str, ...] = (),
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Audit:
-    """collect -> evaluate (-> save results.json and render ``formats`` into ``out``)."""
-    snapshot = asyncio.run(pipeline.collect_async(config))
+    """collect -> evaluate (-> save results.json and render ``formats`` into ``out``); the
+    client waits with ``sleep`` (e.g. :class:`FastSleeps`)."""
+    snapshot = pipeline.collect(config, sleep=sleep)
     results = pipeline.evaluate(snapshot, config)
     written: list[Path] = []
     if out is not None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from audit.cli import redacted_argv
+from audit.cli_options import redacted_argv
 from audit.simulator import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

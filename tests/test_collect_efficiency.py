@@ -20,7 +20,6 @@ from bench.minimum import DETAIL_ENDPOINTS, by_route, minimum_requests
 from sim_helpers import tenant_config
 
 from audit import pipeline
-from audit.config import Config
 from audit.simulator import generate_tenant, load_scenario
 from audit.simulator.generator import HUB_APP
 from audit.simulator.render.apps import app_bundle_id
@@ -47,22 +46,13 @@ def by_endpoint(server: Any) -> dict[str, int]:
     return dict(Counter(e.endpoint for e in server.log))
 
 
-def fast_client_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Make the client's sleeps (backoff, Retry-After) instant; return the sleeps asked for."""
-    asked: list[float] = []
-    original = pipeline.make_client
+class InstantSleeps(list[float]):
+    """A client sleep (backoff, Retry-After) that returns at once, for
+    ``pipeline.collect(config, sleep=...)``; the list holds the sleeps asked for."""
 
-    async def sleep(seconds: float) -> None:
-        asked.append(seconds)
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
         await asyncio.sleep(0)
-
-    def make_client(config: Config, **kwargs: Any) -> Any:
-        client = original(config, **kwargs)
-        client._sleep = sleep
-        return client
-
-    monkeypatch.setattr(pipeline, "make_client", make_client)
-    return asked
 
 
 def verdicts(results: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -327,15 +317,14 @@ def test_a_tiny_budget_is_never_exceeded(
 
 
 def test_the_budget_holds_under_429s_retries_included(
-    generated: dict[str, Any], simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
 ) -> None:
-    fast_client_sleeps(monkeypatch)
     budget = 60
     server = simulator(generated, faults="429:0.2", seed=3)
     config, _ = tenant_config(
         server.url, generated, tmp_path, overrides={"collect": {"request_budget": budget}}
     )
-    snapshot = pipeline.collect(config)
+    snapshot = pipeline.collect(config, sleep=InstantSleeps())
     assert any(e.status == 429 for e in server.log)
     assert len(server.log) <= budget and snapshot.stats["requests_sent"] <= budget
 
@@ -357,17 +346,17 @@ def test_a_clean_run_uses_the_configured_concurrency_and_never_more(
 
 
 def test_concurrency_shrinks_under_429s_and_results_stay_the_same(
-    generated: dict[str, Any], simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    generated: dict[str, Any], simulator: Any, tmp_path: Path
 ) -> None:
     clean_server = simulator(generated)
     config, _ = tenant_config(clean_server.url, generated, tmp_path)
     clean = pipeline.evaluate(pipeline.collect(config), config)
     clean_requests = len(clean_server.log)
 
-    asked = fast_client_sleeps(monkeypatch)
+    asked = InstantSleeps()
     server = simulator(generated, faults="429:0.1", seed=5)
     config, _ = tenant_config(server.url, generated, tmp_path)
-    snapshot = pipeline.collect(config)
+    snapshot = pipeline.collect(config, sleep=asked)
     throttled = sum(1 for e in server.log if e.status == 429)
     assert throttled >= 5
     used = snapshot.stats["concurrency"]

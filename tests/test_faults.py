@@ -16,7 +16,7 @@ Each row runs a real audit against the simulator over loopback with one fault in
   decide from what was read and say so);
 - OAuth token endpoint answering 400, 500 or unreachable: exit 4 with a clear line.
 
-In-process audits shorten the client's sleeps (``fast_sleeps``); CLI runs keep
+In-process audits shorten the client's sleeps (``FastSleeps``); CLI runs keep
 ``[collect] retries`` at 0 or 1 so their real backoff stays short.
 """
 
@@ -30,11 +30,11 @@ from typing import Any
 import pytest
 from robust_helpers import (
     ALL_FORMATS,
+    FastSleeps,
     audit_in_process,
     cli_in_process,
     comparable,
     config_for,
-    fast_sleeps,
     per_device_fault,
     persistent_fault_run,
     sim_env,
@@ -117,8 +117,8 @@ def test_transient_faults_give_the_clean_results(
     config = config_for(
         server.url, tenant, tmp_path, overrides={"collect": {"retries": 6, "timeout_s": 0.4}}
     )
-    with fast_sleeps(monkeypatch) as slept:
-        audit = audit_in_process(config)
+    slept = FastSleeps()
+    audit = audit_in_process(config, sleep=slept)
     failed = [r for r in audit.snapshot.requests if r.get("error")]
     assert failed, "the fault never fired: the test proves nothing"
     assert comparable(audit.results) == comparable(clean[scenario])
@@ -277,8 +277,7 @@ def test_persistent_fault_matrix(
     tenant = load_scenario(scenario)
     server = simulator(tenant, faults=faults)
     config = config_for(server.url, tenant, tmp_path, overrides={"collect": {"retries": 1}})
-    with fast_sleeps(monkeypatch):
-        audit = audit_in_process(config)
+    audit = audit_in_process(config, sleep=FastSleeps())
     status = faults.split("/", 1)[0]
     before = {c["id"]: c["status"] for c in clean[scenario]["checks"]}
     for check in audit.results["checks"]:
@@ -492,8 +491,9 @@ def test_wrong_shapes_never_crash_and_say_why(
 ) -> None:
     server = simulator(ready, faults=faults)
     config = config_for(server.url, ready, tmp_path, overrides={"collect": {"retries": 1}})
-    with fast_sleeps(monkeypatch):
-        audit = audit_in_process(config, tmp_path / "out", ("json", "csv", "md", "junit", "html"))
+    audit = audit_in_process(
+        config, tmp_path / "out", ("json", "csv", "md", "junit", "html"), sleep=FastSleeps()
+    )
     assert [e for e in server.log if e.fault]
     for check_id in needing:
         check = audit.check(check_id)
@@ -514,8 +514,9 @@ def test_every_field_missing_everywhere_still_renders(
 ) -> None:
     server = simulator(ready, faults="missing:1.0")
     config = config_for(server.url, ready, tmp_path)
-    with fast_sleeps(monkeypatch):
-        audit = audit_in_process(config, tmp_path / "out", ("json", "csv", "md", "junit", "html"))
+    audit = audit_in_process(
+        config, tmp_path / "out", ("json", "csv", "md", "junit", "html"), sleep=FastSleeps()
+    )
     statuses = audit.statuses
     assert len(statuses) == 16
     # with no names, types, versions or settings to go on, nothing passes on API evidence
@@ -531,8 +532,7 @@ def test_malformed_answers_at_random_never_crash(
         ready, faults="malformed:0.15,short:0.15,missing:0.1,extra:0.2,truncate:0.1", seed=3
     )
     config = config_for(server.url, ready, tmp_path, overrides={"collect": {"retries": 1}})
-    with fast_sleeps(monkeypatch):
-        audit = audit_in_process(config, tmp_path / "out", ("json", "md"))
+    audit = audit_in_process(config, tmp_path / "out", ("json", "md"), sleep=FastSleeps())
     assert len(audit.results["checks"]) == 16
     assert pipeline_exit(audit.results) in (1, 2)
     assert audit.snapshot.gaps  # and it says what it could not read

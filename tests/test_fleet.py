@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -199,27 +200,36 @@ def test_tenants_are_collected_concurrently(
     simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: list[tuple[str, str]] = []
-    real = pipeline.collect_async
+    names: dict[int | None, str] = {}
 
-    async def spy(config: Any, **kwargs: Any) -> Any:
-        events.append(("start", config.tenant["name"]))
-        try:
-            return await real(config, **kwargs)
-        finally:
-            events.append(("end", config.tenant["name"]))
+    class Spy(httpx.AsyncHTTPTransport):
+        """The network, noting when each tenant's requests start and end."""
 
-    monkeypatch.setattr(pipeline, "collect_async", spy)
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            name = names.get(request.url.port, "?")
+            events.append(("start", name))
+            try:
+                return await super().handle_async_request(request)
+            finally:
+                events.append(("end", name))
+
     tenant = load_scenario("ready")
     folder = tmp_path / "cfg"
-    paths = [
-        tenant_file(folder, n, simulator(tenant, latency_ms=5).url, "PW") for n in ("a", "b", "c")
-    ]
+    paths = []
+    for n in ("a", "b", "c"):
+        server = simulator(tenant, latency_ms=5)
+        names[httpx.URL(server.url).port] = n
+        paths.append(tenant_file(folder, n, server.url, "PW"))
     monkeypatch.setenv("PW", tenant["credentials"]["password"])
     monkeypatch.setenv("SIM_TENANT_CODE", tenant["credentials"]["tenant_code"])
-    options = fleet.FleetOptions(out=tmp_path / "out", formats=lambda _c: ["json"])
+    options = fleet.FleetOptions(
+        out=tmp_path / "out", formats=lambda _c: ["json"], transport=lambda _config: Spy()
+    )
     result = fleet.run_fleet(paths, options)
     assert [r.exit_code for r in result.tenants] == [1, 1, 1]  # no attestations: manual checks
     assert [kind for kind, _ in events[:3]] == ["start"] * 3  # all three began before any ended
+    first_end = [kind for kind, _ in events].index("end")
+    assert {name for _, name in events[:first_end]} == {"a", "b", "c"}  # each tenant's, at once
     assert {r.slug for r in result.tenants} == {"a", "b", "c"}
 
 

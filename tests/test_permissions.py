@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from robust_helpers import cli_in_process, fast_sleeps, per_device_fault, sim_env, write_config
+from robust_helpers import FastSleeps, cli_in_process, per_device_fault, sim_env, write_config
 from sim_helpers import tenant_config
 
 from audit import pipeline
@@ -73,8 +73,7 @@ def test_a_403_on_the_inventories_stops_asking_for_them(
     config, _ = tenant_config(
         server.url, tenant, tmp_path, overrides={"collect": {"concurrency": 2}}
     )
-    with fast_sleeps(monkeypatch):
-        snapshot = pipeline.collect(config)
+    snapshot = pipeline.collect(config, sleep=FastSleeps())
     results = pipeline.evaluate(snapshot, config)
     asked = [e for e in server.log if e.endpoint == "device_app_search"]
     windows = sum(1 for d in tenant["devices"] if d["platform"] == "WinRT" and d["og_id"] != 580)

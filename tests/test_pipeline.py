@@ -118,3 +118,35 @@ def test_results_render_in_every_format(simulator: Any, tmp_path: Path, scenario
         "results.json",
     } <= names
     assert all(p.stat().st_size > 0 for p in files)
+
+
+def test_run_tenant_runs_one_tenant_end_to_end_through_the_transport_it_is_given(
+    simulator: Any, tmp_path: Path
+) -> None:
+    """``run_tenant`` (what ``run`` and ``demo`` do) collects through the given transport,
+    saves the snapshot and results.json into the output set, records the history, and the
+    next run takes the latest history entry as its baseline."""
+    import httpx
+
+    sent: list[str] = []
+
+    class Recording(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(request.url.path)
+            return await super().handle_async_request(request)
+
+    tenant = load_scenario("ready")
+    server = simulator(tenant)
+    config, _ = tenant_config(server.url, tenant, tmp_path)
+    out, history = tmp_path / "out", tmp_path / "history"
+    notes: list[str] = []
+    kwargs: dict[str, Any] = dict(
+        out=out, formats=["json"], fail_on=None, baseline=None, history=history, note=notes.append
+    )
+    results, written = pipeline.run_tenant(config, transport=Recording(), **kwargs)
+    assert {p.name for p in written} == {"snapshot.json", "results.json"}
+    assert all(p.parent == out for p in written)
+    assert len(sent) == server.count("/") > 20  # every request went through the transport
+    assert not results.get("baseline") and len(list(history.iterdir())) == 1
+    again, _ = pipeline.run_tenant(config, transport=Recording(), **kwargs)
+    assert again["baseline"]["changes"]["unchanged"] and any("Baseline: " in n for n in notes)

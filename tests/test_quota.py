@@ -19,7 +19,6 @@ import pytest
 from sim_helpers import tenant_config
 
 from audit import pipeline
-from audit.config import Config
 from audit.errors import BudgetExhausted
 from audit.results import validate_results
 from audit.simulator import SimulatorServer, load_scenario
@@ -159,26 +158,11 @@ def test_the_client_paces_a_long_run_over_several_windows() -> None:
 # -- a whole collection against the simulator's per-minute window -------------------------------
 
 
-def paced(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
-    """The clients the pipeline makes use the fake clock for the quota and for sleeping."""
-    original = pipeline.make_client
-
-    def make_client(config: Config, **kwargs: Any) -> Any:
-        client = original(config, **kwargs)
-        client._sleep = clock.sleep
-        client.quota._clock = clock
-        return client
-
-    monkeypatch.setattr(pipeline, "make_client", make_client)
-
-
 def verdicts(results: dict[str, Any]) -> list[tuple[Any, ...]]:
     return [(c["id"], c["status"], c["summary"], c["evidence"]["rows"]) for c in results["checks"]]
 
 
-def test_a_collection_waits_for_the_windows_and_reports_the_quota_it_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_collection_waits_for_the_windows_and_reports_the_quota_it_used(tmp_path: Path) -> None:
     tenant = load_scenario("ready")
     with SimulatorServer(tenant) as free:
         config, _ = tenant_config(free.url, tenant, tmp_path)
@@ -186,7 +170,6 @@ def test_a_collection_waits_for_the_windows_and_reports_the_quota_it_used(
         needed = len([e for e in free.log if e.path.startswith("/api/")])
 
     clock = FakeClock(time.time())  # the same day: the simulated last OEM sync is the same
-    paced(monkeypatch, clock)
     with SimulatorServer(tenant, ratelimit_limit=12, ratelimit_window_s=60, clock=clock) as server:
         left: list[int] = []
         spend = server._spend_quota
@@ -197,7 +180,7 @@ def test_a_collection_waits_for_the_windows_and_reports_the_quota_it_used(
 
         server._spend_quota = spend_and_note  # type: ignore[method-assign]
         config, _ = tenant_config(server.url, tenant, tmp_path)
-        snapshot = pipeline.collect(config)
+        snapshot = pipeline.collect(config, clock=clock, sleep=clock.sleep)
         statuses = [e.status for e in server.log if e.path.startswith("/api/")]
     results = pipeline.evaluate(snapshot, config)
     validate_results(results)
@@ -210,19 +193,16 @@ def test_a_collection_waits_for_the_windows_and_reports_the_quota_it_used(
     assert quota["share_of_limit"] == round(needed / 12, 6)
 
 
-def test_a_daily_quota_reserve_stops_the_collection_with_a_budget_gap(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_daily_quota_reserve_stops_the_collection_with_a_budget_gap(tmp_path: Path) -> None:
     """The reserve of a daily quota is reached: nothing more is sent, and the checks that
     lack data say so (the Hub versions of the devices not read)."""
     clock = FakeClock()
-    paced(monkeypatch, clock)
     tenant = load_scenario("not-ready")  # every Hub read per device: many requests
     with SimulatorServer(
         tenant, ratelimit_limit=50_000, ratelimit_remaining=120, clock=clock
     ) as server:
         config, _ = tenant_config(server.url, tenant, tmp_path)
-        snapshot = pipeline.collect(config)
+        snapshot = pipeline.collect(config, clock=clock, sleep=clock.sleep)
         sent = len([e for e in server.log if e.path.startswith("/api/")])
     assert clock.slept == [] and server.ratelimit_remaining >= 100  # never below 100
     assert sent == snapshot.stats["quota"]["requests_spent"] <= 20

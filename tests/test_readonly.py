@@ -18,7 +18,7 @@ import httpx
 import pytest
 from robust_helpers import audit_in_process, config_for
 
-from audit import hookspecs
+from audit import hookspecs, pipeline
 from audit.errors import CollectionError
 from audit.plugins import load_plugins
 from audit.simulator import load_scenario
@@ -152,7 +152,7 @@ def test_a_full_run_issues_only_gets_and_the_token_post(
     server = simulator(tenant)
     config = config_for(server.url, tenant, tmp_path, auth=auth)
     registry = load_plugins(extra=(WritingPlugin(),))
-    snapshot = asyncio.run(_collect(config, registry))
+    snapshot = pipeline.collect(config, registry=registry)
     methods = {(e.method, e.path if e.method != "GET" else "") for e in server.log}
     expected = {("GET", "")} | ({("POST", "/connect/token")} if auth == "oauth" else set())
     assert methods == expected
@@ -165,12 +165,6 @@ def test_a_full_run_issues_only_gets_and_the_token_post(
     # and the whole pipeline (evaluate, render) still works on it
     results = audit_in_process(config).results
     assert len(results["checks"]) == 16
-
-
-async def _collect(config: Any, registry: Any) -> Any:
-    from audit import pipeline
-
-    return await pipeline.collect_async(config, registry=registry)
 
 
 def test_the_raw_transport_never_sees_a_write(tenant: dict[str, Any]) -> None:

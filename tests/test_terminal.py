@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from reports_fixtures import load
 
-from audit.runner import SEVERITY_RANK
 from audit.terminal import json_summary, next_steps, table_lines
+from audit.vocabulary import SEVERITY_RANK
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -28,10 +28,10 @@ import pytest
 from hostile_server import HostileServer, Reply, gzip_bomb, json_reply, nested
 from robust_helpers import (
     QUICK_FORMATS,
+    FastSleeps,
     audit_in_process,
     cli_in_process,
     config_for,
-    fast_sleeps,
     sim_env,
     write_config,
 )
@@ -73,8 +73,7 @@ def test_a_gzip_bomb_is_cut_off_and_is_a_gap(
     )
     overrides = {"collect": {"retries": 0, "max_response_mb": 4}}
     config = config_for(hostile.url, tenant, tmp_path, overrides=overrides)
-    with fast_sleeps(monkeypatch):
-        audit = audit_in_process(config, tmp_path / "out", QUICK_FORMATS)
+    audit = audit_in_process(config, tmp_path / "out", QUICK_FORMATS, sleep=FastSleeps())
     assert audit.check("dropship_tag")["status"] == "error"
     assert "more than 4 MB once decompressed" in audit.check("dropship_tag")["summary"]
     assert audit.check("uem_version")["status"] == "pass"  # the rest is read as usual
@@ -95,8 +94,7 @@ def test_a_trickling_server_is_held_to_the_deadline(
     hostile.on("GET", r"^/api/mdm/tags/search", Reply(200, body, trickle_s=0.2))
     overrides = {"collect": {"retries": 0, "timeout_s": 1.0}}
     config = config_for(hostile.url, tenant, tmp_path, overrides=overrides)
-    with fast_sleeps(monkeypatch):
-        audit = audit_in_process(config)
+    audit = audit_in_process(config, sleep=FastSleeps())
     check = audit.check("dropship_tag")
     assert check["status"] == "error"
     assert "no complete answer within 1 s" in check["summary"] + json.dumps(check["evidence"])
@@ -223,8 +221,7 @@ def test_a_tenant_whose_whole_api_is_down_exits_4(
     config = write_config(tmp_path / "t.toml", hostile.url, collect={"retries": 1})
     out = tmp_path / "out"
     args = ["run", "--config", str(config), "--out", str(out)]
-    with fast_sleeps(monkeypatch):
-        code, stdout, stderr = cli_in_process(args, sim_env(tenant), monkeypatch, capsys)
+    code, stdout, stderr = cli_in_process(args, sim_env(tenant), monkeypatch, capsys)
     assert code == 4, stderr
     assert stdout == "" and stderr.count("\n") == 1
     assert stderr.startswith(
@@ -408,7 +405,6 @@ def test_a_hostile_token_endpoint_is_exit_4_with_one_line(
         tmp_path / "t.toml", hostile.url, auth="oauth", collect={"retries": 0, "timeout_s": 1}
     )
     args = ["run", "--config", str(config), "--out", str(tmp_path / "out")]
-    with fast_sleeps(monkeypatch):
-        code, _, stderr = cli_in_process(args, sim_env(tenant), monkeypatch, capsys)
+    code, _, stderr = cli_in_process(args, sim_env(tenant), monkeypatch, capsys)
     assert code == 4 and stderr.count("\n") == 1, stderr
     assert stderr.startswith("ws1-audit: error: OAuth token endpoint ") and words in stderr
