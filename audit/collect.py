@@ -28,7 +28,6 @@ call and an unreachable tenant stop the collection (exit 4).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from audit.uem import shapes
 from audit.uem.catalogue import entry, scope_values, scoped
 from audit.uem.client import UEMClient
 from audit.uem.recorder import Recorder
+from audit.vocabulary import utc_now
 
 SYSTEM_INFO, DISCOVERY, OG_SEARCH = entry("system_info"), entry("discovery"), entry("og_search")
 CHILDREN, OG_DETAIL = entry("og_children"), entry("og_detail")
@@ -59,10 +59,6 @@ DEVICES = entry("devices")
 
 #: ``progress(stage, done, total)``: how far a long stage has come (on a terminal).
 Progress = Callable[[str, int, int], None]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -165,7 +161,7 @@ class Collector(DetailReads, HubReads):
     async def run(self, client: UEMClient) -> Snapshot:
         """Collect through ``client``, which must record into :attr:`recorder`."""
         self.client = client
-        started = _now()
+        started = utc_now()
         await _all_or_none(self._first(), self._discovery(), self._collect_og())
         self._denied_gaps()
         snapshot = self._snapshot(started)
@@ -302,7 +298,7 @@ class Collector(DetailReads, HubReads):
                 "verify_tls": self.config.tenant.verify_tls,
             },
             started_at=started,
-            finished_at=_now(),
+            finished_at=utc_now(),
         )
 
 

@@ -18,11 +18,10 @@ from typing import Any
 
 from audit.errors import ConfigError
 from audit.uem.catalogue import DEFAULT_AUTODISCOVERY_URL, REGION_TOKEN_URLS
+from audit.vocabulary import DEFAULT_FAIL_ON, SEVERITIES
 
 #: Every output format ws1-audit knows (``--format``, ``[report] formats``).
 FORMATS = ("html", "pdf", "json", "csv", "junit", "md", "handover", "ocsf")
-#: Check severities, highest first (``[report] fail_on``, ``--fail-on``).
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 #: What ``run`` writes when neither ``--format`` nor ``[report] formats`` says: every format
 #: but ``ocsf``, which feeds a SIEM pipeline someone sets up on purpose (see the README's
 #: "SIEM ingestion"); scheduled jobs that upload the whole folder keep the set they had.
@@ -234,7 +233,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "organisation": Key("str", "", doc="Organisation named on the cover and as PDF author"),
         "logo": Key("path", doc="PNG or SVG logo for the cover"),
         "fail_on": Key(
-            "choice", "medium", choices=SEVERITIES, doc="Lowest severity that blocks readiness"
+            "choice",
+            DEFAULT_FAIL_ON,
+            choices=SEVERITIES,
+            doc="Lowest severity that blocks readiness",
         ),
         "formats": Key("formats", list(DEFAULT_FORMATS), doc="Formats written by run"),
         "sign_key": Key(
