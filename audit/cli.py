@@ -35,6 +35,7 @@ from audit.config import Config, load_config
 from audit.console import STATE, Progress, echo, err, warn
 from audit.errors import AuditError, UsageError
 from audit.redact import printable
+from audit.results_blocks import RunInfo
 from audit.signals import Interrupted, exit_code_for_signal, raise_on_signals, restore_signals
 from audit.vocabulary import EXIT_INTERNAL, EXIT_READY, EXIT_USAGE
 
@@ -69,7 +70,7 @@ def _run_tenant(
     from audit import pipeline
 
     progress = Progress()
-    info = pipeline.RunInfo(mode=mode, command=redacted_argv(sys.argv))
+    info = RunInfo(mode=mode, command=redacted_argv(sys.argv))
     if choice is not None:
         info.selection, info.waivers = choice.selection, choice.waivers
         info.waivers_files = choice.waivers_files

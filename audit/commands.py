@@ -34,6 +34,7 @@ from audit.config_keys import FORMATS
 from audit.console import echo, echo_json, err
 from audit.errors import UsageError
 from audit.outset import OutputSet
+from audit.results_blocks import RunInfo
 from audit.signals import Interrupted
 
 
@@ -89,7 +90,7 @@ def evaluate(
     config = load_config(config_path, need_secrets=False) if config_path else None
     snapshot = load_snapshot(snapshot_path)
     baseline_data = load_results(baseline) if baseline else None
-    info = pipeline.RunInfo(mode="snapshot", command=redacted_argv(sys.argv))
+    info = RunInfo(mode="snapshot", command=redacted_argv(sys.argv))
     info.selection, info.waivers = choice.selection, choice.waivers
     info.waivers_files = choice.waivers_files
     results = pipeline.evaluate(

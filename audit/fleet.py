@@ -46,6 +46,7 @@ from audit.errors import AuditError, InputFileError, UsageError
 from audit.fileio import read_regular, write_atomic
 from audit.outset import OutputSet
 from audit.redact import scrub
+from audit.results_blocks import RunInfo
 from audit.selection import CheckSelection
 from audit.snapshot import Snapshot
 from audit.validation import transport_warnings, validate_config_against
@@ -207,7 +208,7 @@ async def _audit_one(
 ) -> None:
     config = run.config
     assert config is not None
-    info = pipeline.RunInfo(
+    info = RunInfo(
         mode="live",
         command=list(options.command),
         selection=options.selection,

@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ import httpx
 
 from audit.cache import ResponseCache
 from audit.collect import Collector, Progress
-from audit.config import Config, Waiver, default_requirements
+from audit.config import Config, default_requirements
 from audit.errors import CollectionError, UsageError
 from audit.fileio import write_json_atomic
 from audit.history import baseline_from, record
@@ -32,6 +30,7 @@ from audit.plugins import Registry, get_registry
 from audit.redact import PROCESS
 from audit.results import apply_baseline, build_results, load_results, sealed, validate_results
 from audit.results_blocks import (
+    RunInfo,
     dropship_block,
     report_block,
     report_settings,
@@ -40,7 +39,6 @@ from audit.results_blocks import (
     tenant_block,
 )
 from audit.runner import catalogue_version, run_checks, summarise
-from audit.selection import CheckSelection
 from audit.signing import sign_outputs
 from audit.snapshot import Snapshot, save_snapshot
 from audit.uem.auth import auth_from_config
@@ -52,25 +50,8 @@ from audit.vocabulary import (
     EXIT_CHECK_ERROR,
     EXIT_NOT_READY,
     EXIT_READY,
-    utc_now,
 )
 from reports.base import RenderOptions
-
-
-@dataclass
-class RunInfo:
-    """Facts about this invocation that end up in results.json's ``run`` block."""
-
-    mode: str = "live"
-    command: list[str] = field(default_factory=list)
-    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    started_at: str = field(default_factory=utc_now)
-    warnings: list[str] = field(default_factory=list)
-    #: The checks ``--checks``/``--exclude-checks``/``--severity`` leave out.
-    selection: CheckSelection | None = None
-    #: Waivers of ``--waivers`` files (besides the config's), and the files' paths.
-    waivers: list[Waiver] = field(default_factory=list)
-    waivers_files: list[str] = field(default_factory=list)
 
 
 def make_client(

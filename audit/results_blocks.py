@@ -7,11 +7,14 @@ hash, requests, gaps and the API quota it spent); each from plain inputs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
-from audit.config import Config
+from audit.config import Config, Waiver
 from audit.config_keys import DEFAULT_FORMATS
 from audit.inventory import Inventory
+from audit.selection import CheckSelection
 from audit.snapshot import Snapshot
 from audit.vocabulary import (
     DEFAULT_FAIL_ON,
@@ -20,11 +23,24 @@ from audit.vocabulary import (
     utc_now,
 )
 
-if TYPE_CHECKING:
-    from audit.pipeline import RunInfo
-
 #: The ``[report]`` settings results.json records (not the signing key, certificate or TSA).
 REPORT_KEYS_IN_RESULTS = ("organisation", "logo", "fail_on", "formats")
+
+
+@dataclass
+class RunInfo:
+    """Facts about this invocation that end up in results.json's ``run`` block."""
+
+    mode: str = "live"
+    command: list[str] = field(default_factory=list)
+    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started_at: str = field(default_factory=utc_now)
+    warnings: list[str] = field(default_factory=list)
+    #: The checks ``--checks``/``--exclude-checks``/``--severity`` leave out.
+    selection: CheckSelection | None = None
+    #: Waivers of ``--waivers`` files (besides the config's), and the files' paths.
+    waivers: list[Waiver] = field(default_factory=list)
+    waivers_files: list[str] = field(default_factory=list)
 
 
 def report_settings(config: Config | None) -> dict[str, Any]:

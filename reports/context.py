@@ -20,6 +20,7 @@ from audit.vocabulary import DEFAULT_FAIL_ON, SEVERITIES, STATUSES, is_blocking
 from reports import text as t
 from reports.evidence_view import EvidenceView, evidence_view
 from reports.logo import logo_data_uri
+from reports.text import HTML_LIMITS, Limits
 
 T = TypeVar("T")
 
@@ -49,21 +50,6 @@ CHANGE_LABEL = {
     "unchanged": "Unchanged",
 }
 _STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s+")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much of each tenant string a medium shows before an ellipsis."""
-
-    title: int = 300
-    text: int = 2000
-    cell: int = 500
-    short: int = 160
-    rows: int = 50
-
-
-PDF_LIMITS = Limits(cell=200)
-HTML_LIMITS = Limits()
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """An evidence table as the report shows it: the first rows, clipped, with paged-table widths.
 
 A check's evidence in results.json can hold thousands of rows; a medium shows the first
-:attr:`~reports.context.Limits.rows` of them, each cell clipped, and says how many more
+:attr:`~reports.text.Limits.rows` of them, each cell clipped, and says how many more
 are in ``evidence.csv`` and results.json. The kind of evidence (API, attestation, ...) is
 :mod:`audit.evidence_kind`'s.
 """
@@ -9,13 +9,11 @@ are in ``evidence.csv`` and results.json. The kind of evidence (API, attestation
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from audit import evidence_kind
 from reports import text as t
-
-if TYPE_CHECKING:
-    from reports.context import Limits
+from reports.text import Limits
 
 
 @dataclass

@@ -25,6 +25,7 @@ from reports import context, templating
 from reports import text as t
 from reports.base import RenderOptions
 from reports.pdfwriter import html_to_pdf, parse_created
+from reports.text import HTML_LIMITS
 
 PDF_NAME = "handover.pdf"
 HTML_NAME = "handover.html"
@@ -157,7 +158,7 @@ def handover_rows(results: dict[str, Any]) -> list[Row]:
 
 def handover_html(results: dict[str, Any], *, interactive: bool) -> str:
     """The handover sheet as HTML (``interactive`` adds the CSP for the standalone file)."""
-    view = context.build_report(results, context.HTML_LIMITS)
+    view = context.build_report(results, HTML_LIMITS)
     d = view.dropship
     og = d["og_name"] or d["group_id"]
     items = handover_rows(results)

@@ -24,6 +24,7 @@ from audit.vocabulary import SEVERITIES
 from reports import context, svg, templating
 from reports import text as t
 from reports.base import RenderOptions
+from reports.text import HTML_LIMITS, Limits
 
 #: Evidence rows per check carried in the HTML for paging, sorting and search.
 EMBED_ROWS = 5000
@@ -32,7 +33,7 @@ PAGE_ROWS = 50
 FILENAME = "report.html"
 
 
-def evidence_payload(results: dict[str, Any], limits: context.Limits) -> dict[str, Any]:
+def evidence_payload(results: dict[str, Any], limits: Limits) -> dict[str, Any]:
     """The JSON the page script pages through: per check id, at most :data:`EMBED_ROWS` rows."""
     payload: dict[str, Any] = {}
     for check in results.get("checks") or []:
@@ -59,7 +60,7 @@ def content_security_policy(css: str, js: str) -> str:
 
 def render_html(results: dict[str, Any], options: RenderOptions | None = None) -> str:
     """The interactive report as a string."""
-    limits = dataclasses.replace(context.HTML_LIMITS, rows=PAGE_ROWS)
+    limits = dataclasses.replace(HTML_LIMITS, rows=PAGE_ROWS)
     view = context.build_report(results, limits)
     payload = evidence_payload(results, limits)
     css, js = templating.stylesheet(interactive=True), templating.static_markup("report.js")

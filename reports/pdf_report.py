@@ -25,6 +25,7 @@ from reports import context, csv_tables, svg, templating
 from reports.base import RenderOptions
 from reports.pdfwriter import PdfAttachment, html_to_pdf, parse_created
 from reports.results_json import results_json_bytes
+from reports.text import PDF_LIMITS
 
 LOG = logging.getLogger("ws1_audit.reports")
 FILENAME = "report.pdf"
@@ -34,7 +35,7 @@ COLUMN_WIDTH_CSS = "".join(f"col.w{n}{{width:{n}%}}" for n in range(1, 101))
 
 def report_html_for_pdf(results: dict[str, Any], options: RenderOptions) -> str:
     """The report template rendered for print (no script, rows capped)."""
-    limits = dataclasses.replace(context.PDF_LIMITS, rows=max(options.max_evidence_rows, 0))
+    limits = dataclasses.replace(PDF_LIMITS, rows=max(options.max_evidence_rows, 0))
     view = context.build_report(results, limits)
     return templating.render(
         "report.html.j2",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -133,3 +134,18 @@ def json_for_script(data: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of each tenant string a medium shows before an ellipsis."""
+
+    title: int = 300
+    text: int = 2000
+    cell: int = 500
+    short: int = 160
+    rows: int = 50
+
+
+PDF_LIMITS = Limits(cell=200)
+HTML_LIMITS = Limits()

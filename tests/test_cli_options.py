@@ -139,7 +139,8 @@ def test_a_waivers_file_is_applied_and_validated(snapshot: Path, tmp_path: Path)
 
 def test_the_configs_own_waiver_wins_over_the_shared_file(snapshot: Path, tmp_path: Path) -> None:
     from audit.config import load_waivers
-    from audit.pipeline import RunInfo, evaluate
+    from audit.pipeline import evaluate
+    from audit.results_blocks import RunInfo
     from audit.snapshot import load_snapshot
 
     shared = tmp_path / "w.toml"
