@@ -523,11 +523,16 @@ def test_token_details_stop_once_the_tag_verdict_is_decided(
     customer = next(o["uuid"] for o in tenant["org_groups"] if o["id"] == 570)
     regs = [r for r in tenant["registrations"] if r.get("og_uuid") == customer]
     regs[1]["tags"] = []  # the second token of the list carries no Drop Ship tag
-    concurrency = 2
-    server, results = _run(tenant, simulator, tmp_path, concurrency=concurrency)
     needed = minimum_requests(tenant)["by_endpoint"]["registration_detail"]
     assert needed == 2 < len(regs)
-    assert needed <= by_endpoint(server)["registration_detail"] <= needed + concurrency - 1
+    # One worker: the stop rule alone, exactly the minimum.
+    server, results = _run(tenant, simulator, tmp_path / "one", concurrency=1)
+    assert by_endpoint(server)["registration_detail"] == needed
+    # Two workers: at most one request is in flight when the verdict is decided, but a
+    # loaded machine may answer the third and fourth tokens before the second (CI once
+    # read 4), so only "stops early" is independent of timing here.
+    server, results = _run(tenant, simulator, tmp_path / "two", concurrency=2)
+    assert needed <= by_endpoint(server)["registration_detail"] < len(regs)
     verdict = next(c for c in results["checks"] if c["id"] == "devices_registered")
     assert verdict["status"] == "warn" and "At least 1 registered device(s)" in verdict["summary"]
     assert "the verdict was decided" in verdict["summary"]
