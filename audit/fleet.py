@@ -7,7 +7,7 @@ request budget), baseline, history folder and output folder ``OUT/<tenant-slug>/
 same files a single-tenant run writes into ``OUT``). Collection runs concurrently on one asyncio loop (at most
 :data:`TENANTS_AT_ONCE` tenants at a time); evaluation and the light renderers run one
 tenant at a time in a worker thread, and the PDFs (report.pdf, handover.pdf: WeasyPrint,
-CPU-bound) render in a pool of processes, one per core (:data:`POOL_FORMATS`,
+CPU-bound) render in a pool of processes, one per core (:data:`audit.render_pool.POOL_FORMATS`,
 ``FleetOptions.render_processes``), so that several tenants' PDFs render at once while the
 others are still being collected. Signing happens in the thread, after the PDFs.
 
@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from audit import TOOL_NAME, __version__, fleet_jobs, pipeline, signing
+from audit import TOOL_NAME, __version__, pipeline, render_pool, signing
 from audit.config import MAX_CONFIG_BYTES, Config, Waiver, load_config
 from audit.errors import AuditError, InputFileError, UsageError
 from audit.fileio import read_regular, write_atomic
@@ -216,7 +216,7 @@ async def _audit_one(
         waivers_files=list(options.waivers_files),
     )
     formats = options.formats(config)
-    later = [f for f in formats if f in fleet_jobs.POOL_FORMATS] if pool is not None else []
+    later = [f for f in formats if f in render_pool.POOL_FORMATS] if pool is not None else []
     finish = functools.partial(
         pipeline.finish_tenant,
         config=config,
@@ -237,7 +237,7 @@ async def _audit_one(
             if later:  # the PDFs: CPU-bound, in the process pool; signed before the set is placed
                 assert pool is not None
                 pdfs = await loop.run_in_executor(
-                    pool, fleet_jobs.render_in_process, results, outset.staging, later
+                    pool, render_pool.render_in_process, results, outset.staging, later
                 )
                 written += pdfs + await loop.run_in_executor(
                     worker, signing.sign_outputs, config.signing, outset.staging, pdfs
@@ -262,7 +262,7 @@ async def _audit_all(runs: Sequence[TenantRun], options: FleetOptions) -> None:
                 max_workers=1, thread_name_prefix="ws1-audit-render"
             )
         )
-        pool = fleet_jobs.render_pool(stack, options.render_processes, len(todo))
+        pool = render_pool.render_pool(stack, options.render_processes, len(todo))
         await asyncio.gather(*(_audit_one(r, options, gate, worker, pool) for r in todo))
 
 

@@ -15,57 +15,28 @@ summary with ``ws1-audit fleet DIR... --out OUT`` (:func:`summarise_dirs`):
 - ``fleet.html`` links each tenant's report by its path relative to ``OUT``.
 
 On one machine, ``ws1-audit run --config DIR`` renders the PDFs of its tenants in a pool of
-processes (:func:`render_pool`, :func:`render_in_process`) while collection stays on one
-event loop.
+processes (:mod:`audit.render_pool`) while collection stays on one event loop.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
-import multiprocessing
 import os
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from audit import notify
+from audit.config import Config
 from audit.errors import AuditError, UsageError
+from audit.fleet import FleetOptions, FleetResult, TenantRun, fleet_summary, record_outcome, slugify
+from audit.outset import OutputSet
+from audit.pipeline import exit_code_for
+from audit.results import load_results
 from audit.vocabulary import EXIT_INTERNAL, EXIT_USAGE
+from reports.fleet import render_fleet
 
-if TYPE_CHECKING:
-    from audit.config import Config
-    from audit.fleet import FleetResult, TenantRun
-
-#: Formats rendered in the process pool (the CPU-bound WeasyPrint renders).
-POOL_FORMATS = ("pdf", "handover")
 RESULTS, ERROR_NOTE = "results.json", "error.txt"
-
-
-def render_in_process(results: dict[str, Any], out_dir: Path, formats: list[str]) -> list[Path]:
-    """Render ``formats`` of one tenant (runs in a pool process; its registry loads once)."""
-    from audit import pipeline
-
-    return pipeline.render(results, out_dir, formats)
-
-
-def render_pool(
-    stack: contextlib.ExitStack, processes: int | None, tenants: int
-) -> concurrent.futures.Executor | None:
-    """A process pool for the PDFs of ``tenants`` (entered on ``stack``), or None to render
-    them in the worker thread (``processes == 0``). ``None`` processes: one per core."""
-    if processes is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-        processes = cores or os.cpu_count() or 1
-    size = min(processes, tenants)
-    if size <= 0:
-        return None
-    # spawn, not fork: the parent runs an event loop and threads
-    return stack.enter_context(
-        concurrent.futures.ProcessPoolExecutor(
-            max_workers=size, mp_context=multiprocessing.get_context("spawn")
-        )
-    )
 
 
 def after_single_run(
@@ -83,9 +54,6 @@ def after_single_run(
     ``--record-failure``: by default a failed run writes nothing; a stale one is removed when
     a run succeeds), then the ``[notify]`` alert. ``exc`` is what stopped the run (None when
     it produced ``results``)."""
-    from audit import notify
-    from audit.fleet import TenantRun, record_outcome
-    from audit.pipeline import exit_code_for
 
     run = TenantRun(path, "", config.tenant.name, out, config=config, results=results)
     if isinstance(exc, AuditError):
@@ -143,9 +111,6 @@ def read_error_note(path: Path) -> tuple[str, int, str]:
 
 
 def _tenant(folder: Path, slug: str) -> TenantRun:
-    from audit.fleet import TenantRun
-    from audit.pipeline import exit_code_for
-    from audit.results import load_results
 
     run = TenantRun(folder, slug, folder.name, folder)
     note = folder / ERROR_NOTE
@@ -166,8 +131,6 @@ def _tenant(folder: Path, slug: str) -> TenantRun:
 
 def summarise_dirs(dirs: Sequence[Path], out: Path) -> FleetResult:
     """The fleet summary of the tenant folders in ``dirs``, written into ``out``."""
-    from audit.fleet import FleetOptions, FleetResult, fleet_summary, slugify
-    from reports.fleet import render_fleet
 
     runs = []
     used: set[str] = set()
@@ -184,7 +147,6 @@ def summarise_dirs(dirs: Sequence[Path], out: Path) -> FleetResult:
     summary["fail_on"] = ", ".join(
         sorted({str(r.results["summary"]["fail_on"]) for r in runs if r.results})
     )
-    from audit.outset import OutputSet
 
     with OutputSet(out, str(uuid.uuid4())) as outset:  # one set, locked, put in place at once
         written = outset.commit(render_fleet(summary, outset.staging, links_from=out))
