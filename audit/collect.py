@@ -30,12 +30,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from audit import TOOL_NAME, __version__, og_lookup
 from audit.cache import ResponseCache
+from audit.collect_context import CollectContext
 from audit.collect_details import DetailReads
 from audit.collect_hub import HubReads
 from audit.collect_reads import State, denied_reason, gather_or_cancel
@@ -59,16 +59,6 @@ DEVICES = entry("devices")
 
 #: ``progress(stage, done, total)``: how far a long stage has come (on a terminal).
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class CollectContext:
-    """What a ``ws1_audit_collect`` plugin hook receives."""
-
-    client: UEMClient
-    config: Config
-    dropship_og: dict[str, Any] | None
-    scope_og_ids: set[int] = field(default_factory=set)
 
 
 class Collector(DetailReads, HubReads):

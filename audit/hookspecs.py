@@ -16,7 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from audit.checkapi import Check
-    from audit.collect import CollectContext
+    from audit.collect_context import CollectContext
     from reports.base import Renderer
 
 PROJECT = "ws1_audit"

@@ -31,7 +31,7 @@ from audit.checkapi import (
     attestation_record,
     decide_by_attestation,
 )
-from audit.collect import CollectContext
+from audit.collect_context import CollectContext
 from audit.fileio import write_atomic
 from audit.hookspecs import hookimpl
 from reports.base import Renderer, RenderOptions
