@@ -88,7 +88,7 @@ def evidence_view(check: dict[str, Any], limits: Limits) -> EvidenceView:
         rows=shown,
         total_rows=max(int(ev.get("total_rows") or 0), len(rows)),
         in_results=len(rows),
-        source=t.clip(ev.get("source") or "", limits.short),
+        source=t.clip(ev.get("source") or "", limits.text),  # the whole source: an auditor reads it
         kind=evidence_kind.kind_of(check),
         kind_label=evidence_kind.label_of(check),
         widths=column_widths(columns, shown),

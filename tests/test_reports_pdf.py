@@ -106,6 +106,19 @@ def test_evidence_is_capped_with_a_pointer(full_text: str) -> None:
     assert "5CG00050" in text and "5CG00051" not in text
 
 
+def test_a_long_evidence_source_is_shown_whole(tmp_path: Path, not_ready: dict[str, Any]) -> None:
+    """hub_version reads from six endpoints (about 200 characters): the auditor sees every one
+    of them, not a line cut at 160 characters."""
+    results = json.loads(json.dumps(not_ready))
+    check = results["checks"][0]
+    endpoints = [f"/api/mdm/devices/{{deviceUuid}}/apps/search-{i}" for i in range(6)]
+    check["evidence"]["source"] = "GET " + ", ".join(endpoints)
+    assert len(check["evidence"]["source"]) > 250
+    [path] = pdf_report.render(sealed(results), tmp_path, RenderOptions())
+    text = _flat(_text(PdfReader(path))).replace(" ", "")
+    assert endpoints[-1].replace(" ", "") in text
+
+
 def test_metadata_outline_and_pdfa(reader: PdfReader) -> None:
     meta = reader.metadata
     assert meta is not None
