@@ -69,11 +69,6 @@ def clip(value: Any, limit: int) -> str:
     return shorten(visible(value), limit)
 
 
-def is_clipped(value: Any, limit: int) -> bool:
-    """Whether :func:`clip` would shorten ``value``."""
-    return len(visible(value)) > limit > 0
-
-
 def safe_href(url: Any) -> str | None:
     """``url`` when it is an absolute http(s) link, else ``None`` (render it as text)."""
     if not isinstance(url, str):
